@@ -1,0 +1,43 @@
+import { defineErrors } from '@certhub/errors';
+
+/** Every refusal of the identity service, with its HTTP status and both messages. */
+export const IdentityErrors = defineErrors({
+  IDENTITY_ID_NUMBER_LENGTH: { status: 400, en: 'The ID number must have 18 (or legacy 15) characters.', zh: '身份证号码应为18位（或旧版15位）。' },
+  IDENTITY_ID_NUMBER_CHARACTERS: { status: 400, en: 'The ID number contains invalid characters.', zh: '身份证号码包含非法字符。' },
+  IDENTITY_ID_NUMBER_REGION: { status: 400, en: 'The ID number has an unknown region code.', zh: '身份证号码的地区码不存在。' },
+  IDENTITY_ID_NUMBER_BIRTH_DATE: { status: 400, en: 'The ID number contains an impossible birth date.', zh: '身份证号码中的出生日期不正确。' },
+  IDENTITY_ID_NUMBER_BIRTH_DATE_FUTURE: { status: 400, en: 'The birth date in the ID number lies in the future.', zh: '身份证号码中的出生日期晚于今天。' },
+  IDENTITY_ID_NUMBER_CHECKSUM: { status: 400, en: 'The check character of the ID number is wrong.', zh: '身份证号码校验位不正确。' },
+  IDENTITY_DOCUMENT_NUMBER_INVALID: { status: 400, en: 'The document number is invalid.', zh: '证件号码格式不正确。' },
+  IDENTITY_CONFIRMATION_MISMATCH: { status: 400, en: 'The second confirmation does not match the entered identity.', zh: '二次确认的姓名、证件类型或证件号码与填写的不一致。' },
+  IDENTITY_EDUCATION_REQUIRED: { status: 400, en: 'At least one education record is required.', zh: '至少需要填写一条学历信息。' },
+  IDENTITY_EDUCATION_DATES: { status: 400, en: 'The education end date must not be before its start date.', zh: '学历结束日期不能早于开始日期。' },
+  IDENTITY_PASSWORD_WEAK: { status: 400, en: 'The password needs 8–64 characters with letters and digits.', zh: '密码须为8至64位，且包含字母和数字。' },
+  IDENTITY_DOCUMENT_TAKEN: { status: 409, en: 'This document number is already registered.', zh: '该证件号码已注册。' },
+  IDENTITY_USERNAME_TAKEN: { status: 409, en: 'This username is already taken.', zh: '该用户名已被使用。' },
+  IDENTITY_PHONE_TAKEN: { status: 409, en: 'This phone number is already bound to an account.', zh: '该手机号已绑定其他账号。' },
+  IDENTITY_EMAIL_TAKEN: { status: 409, en: 'This e-mail address is already registered.', zh: '该邮箱已被注册。' },
+  IDENTITY_SMS_TOO_FREQUENT: { status: 429, en: 'A code was sent less than 2 minutes ago.', zh: '验证码发送过于频繁，请2分钟后再试。' },
+  IDENTITY_SMS_CODE_INVALID: { status: 400, en: 'The SMS code is wrong.', zh: '短信验证码不正确。' },
+  IDENTITY_SMS_CODE_EXPIRED: { status: 400, en: 'The SMS code has expired or was not requested; request a new one.', zh: '短信验证码已过期或未获取，请重新获取。' },
+  IDENTITY_SMS_CODE_LOCKED: { status: 429, en: 'Too many wrong SMS codes; request a new code.', zh: '短信验证码错误次数过多，请重新获取。' },
+  IDENTITY_PHONE_NOT_REGISTERED: { status: 404, en: 'No account is bound to this phone number.', zh: '该手机号未绑定账号。' },
+  IDENTITY_CAPTCHA_INVALID: { status: 400, en: 'The captcha is wrong or has expired.', zh: '图形验证码错误或已过期。' },
+  IDENTITY_LOGIN_FAILED: { status: 401, en: 'Wrong username or password.', zh: '用户名或密码错误。' },
+  IDENTITY_ACCOUNT_LOCKED: { status: 423, en: 'Too many failed logins; the account is locked for a while.', zh: '登录失败次数过多，账号已被临时锁定。' },
+  IDENTITY_REFRESH_TOKEN_INVALID: { status: 401, en: 'The refresh token is invalid, expired or revoked.', zh: '刷新令牌无效、已过期或已撤销。' },
+  IDENTITY_RECOVERY_FAILED: { status: 400, en: 'The recovery details do not match a registered account.', zh: '找回信息与已注册账号不符。' },
+  IDENTITY_NO_RECOVERY_QUESTION: { status: 409, en: 'No password-recovery question is set; use SMS recovery.', zh: '未设置密码找回问题，请使用短信方式找回。' },
+  IDENTITY_WRONG_PASSWORD: { status: 400, en: 'The current password is wrong.', zh: '当前密码不正确。' },
+  IDENTITY_NOT_FOUND: { status: 404, en: 'Not found.', zh: '未找到。' },
+  IDENTITY_INSTITUTION_TAKEN: { status: 409, en: 'An institution with this credit code exists.', zh: '该统一社会信用代码的机构已存在。' },
+  IDENTITY_ROLE_NOT_GRANTABLE: { status: 400, en: 'This role cannot be granted to this account.', zh: '该角色不能授予此账号。' },
+  IDENTITY_PHOTO_REJECTED: { status: 422, en: 'The photo does not meet the requirements.', zh: '照片不符合要求。' },
+  IDENTITY_PHOTO_MISSING: { status: 404, en: 'No accepted photo yet.', zh: '尚未上传合格的照片。' },
+  IDENTITY_VERIFICATION_STATE: { status: 409, en: 'The verification is not waiting for this action.', zh: '当前核验状态不允许此操作。' },
+  IDENTITY_VERIFICATION_UNAVAILABLE: { status: 503, en: 'The verification process is not reachable right now.', zh: '核验流程暂时不可用。' },
+  IDENTITY_PROOF_TYPE: { status: 415, en: 'Proof must be a JPEG, PNG or PDF file.', zh: '证明材料须为 JPEG、PNG 或 PDF 文件。' },
+  IDENTITY_SANDBOX_ONLY: { status: 404, en: 'Not found.', zh: '未找到。' },
+});
+
+export type IdentityErrorCode = keyof typeof IdentityErrors.catalog;

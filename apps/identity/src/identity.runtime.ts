@@ -1,0 +1,107 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { IdentityTopics } from '@certhub/contracts';
+import type { Logger } from '@certhub/logging';
+import { createKafka, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import type { OutboxWriter } from '@certhub/persistence';
+import { createDomainWorker } from '@certhub/temporal';
+import { IDENTITY_TASK_QUEUE } from '@certhub/workflows-identity';
+import { IDENTITY_SCHEMA } from './database';
+import type { IdentityConfig } from './identity.config';
+import { createIdentityActivities } from './verification/verification.activities';
+import type { VerificationProvider } from './verification/verification-provider';
+import type { VerificationService } from './verification/verification.service';
+
+export interface IdentityRuntimeDeps {
+  config: IdentityConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  outbox: OutboxWriter;
+  provider: VerificationProvider;
+  temporal: Client;
+  verification: VerificationService;
+  bundleDir: string;
+}
+
+/**
+ * The identity service's background parts: the outbox relay, the consumer that starts the
+ * verification workflow of every registered account, and the domain's Temporal worker.
+ */
+@Injectable()
+export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  private producer?: SerializedProducer;
+  private relay?: OutboxRelay;
+  private consumer?: IdempotentConsumer;
+  private worker?: Worker;
+  private workerConnection?: NativeConnection;
+  private workerRun?: Promise<void>;
+
+  constructor(private readonly deps: IdentityRuntimeDeps) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { config, logger, dataSource } = this.deps;
+    const kafka = createKafka({ clientId: 'identity', brokers: config.KAFKA_BROKERS, logger: logger.child('kafka') });
+    this.producer = new SerializedProducer(kafka);
+    await this.producer.connect();
+    this.relay = new OutboxRelay({
+      connection: { connectionString: config.DATABASE_URL },
+      schema: IDENTITY_SCHEMA,
+      producer: this.producer,
+      logger: logger.child('outbox-relay'),
+    });
+    await this.relay.start();
+
+    this.consumer = new IdempotentConsumer({
+      kafka,
+      groupId: 'identity.verification-starter',
+      dataSource,
+      producer: this.producer,
+      logger: logger.child('consumer'),
+    }).on(IdentityTopics.AccountRegistered, async (event) => {
+      if (event.data.accountType !== 'personal') return;
+      const { alreadyStarted, workflowId } = await this.deps.verification.start(event.data.accountId);
+      logger.info('verification workflow started', { workflowId, alreadyStarted });
+    });
+    await this.consumer.start();
+
+    if (config.RUN_WORKER === 'true') await this.startWorker();
+  }
+
+  async startWorker(): Promise<void> {
+    const { config, logger } = this.deps;
+    const { worker, connection } = await createDomainWorker({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: IDENTITY_TASK_QUEUE,
+      domain: 'identity',
+      bundleDir: this.deps.bundleDir,
+      activities: createIdentityActivities({
+        dataSource: this.deps.dataSource,
+        provider: this.deps.provider,
+        outbox: this.deps.outbox,
+        logger: logger.child('activities'),
+      }),
+    });
+    this.worker = worker;
+    this.workerConnection = connection;
+    this.workerRun = worker.run().catch((err: unknown) => {
+      logger.error('identity worker stopped with an error', { err });
+      // A service whose worker died is not healthy: exit so the supervisor restarts it.
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun;
+    await this.workerConnection?.close().catch(() => undefined);
+    await this.consumer?.stop();
+    await this.relay?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.deps.temporal.connection.close().catch(() => undefined);
+    await this.deps.dataSource.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import { loadConfig } from '@certhub/config';
+import { Logger } from '@certhub/logging';
+import { createServiceApp, mountOpenApi } from '@certhub/service-kit';
+import { IdentityConfig } from './identity.config';
+import { IdentityModule } from './identity.module';
+
+export async function createIdentityApp(config: IdentityConfig, logger = new Logger('identity', config.LOG_LEVEL)) {
+  const app = await createServiceApp(IdentityModule.forRoot({ config, logger }), {
+    name: 'identity',
+    title: 'certhub identity service',
+    description: 'Accounts, sessions, recovery, profile and basic info library, institutions and roles, ID photo, identity verification.',
+    logger,
+    jwtSecret: config.CERTHUB_JWT_SECRET,
+    bodyLimitBytes: 6 * 1024 * 1024,
+    rawContentTypes: ['image/jpeg', 'image/png', 'application/pdf', 'application/octet-stream'],
+  });
+  mountOpenApi(app, { title: 'certhub identity service', description: 'identity' });
+  return app;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(IdentityConfig);
+  const logger = new Logger('identity', config.LOG_LEVEL);
+  const app = await createIdentityApp(config, logger);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info(`identity listening on http://${config.HOST}:${config.PORT}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`identity failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

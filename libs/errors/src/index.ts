@@ -1,0 +1,3 @@
+export * from './error-catalog';
+export * from './validation';
+export * from './http-error.filter';

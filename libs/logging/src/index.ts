@@ -1,0 +1,3 @@
+export * from './masking';
+export * from './context';
+export * from './logger';

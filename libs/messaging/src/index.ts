@@ -1,0 +1,3 @@
+export * from './kafka';
+export * from './outbox-relay';
+export * from './idempotent-consumer';

@@ -1,0 +1,64 @@
+import { Kafka, logLevel, type KafkaConfig, type Producer, type Message, type RecordMetadata } from 'kafkajs';
+import type { Logger } from '@certhub/logging';
+
+export function createKafka(options: { clientId: string; brokers: string[]; logger?: Logger }): Kafka {
+  const log = options.logger;
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        if (!log) return;
+        const { message, ...rest } = entry;
+        if (level === logLevel.ERROR) log.error(`kafka: ${message}`, rest);
+        else if (level === logLevel.WARN) log.warn(`kafka: ${message}`, rest);
+      },
+  };
+  return new Kafka(config);
+}
+
+/**
+ * An idempotent producer whose sends run one after another. KafkaJS can lose or reorder
+ * messages when one idempotent producer has concurrent `send()` calls in flight, so every
+ * send of this producer waits for the previous one.
+ */
+export class SerializedProducer {
+  private readonly producer: Producer;
+  private tail: Promise<unknown> = Promise.resolve();
+  private connected = false;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.tail.catch(() => undefined);
+    if (this.connected) await this.producer.disconnect();
+    this.connected = false;
+  }
+
+  send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    return this.enqueue(() => this.producer.send({ topic, messages, acks: -1 }));
+  }
+
+  sendBatch(topicMessages: Array<{ topic: string; messages: Message[] }>): Promise<RecordMetadata[]> {
+    return this.enqueue(() => this.producer.sendBatch({ topicMessages, acks: -1 }));
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}

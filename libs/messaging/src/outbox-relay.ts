@@ -1,0 +1,138 @@
+import { Client, type ClientConfig } from 'pg';
+import type { Logger } from '@certhub/logging';
+import { outboxChannel } from '@certhub/persistence';
+import type { SerializedProducer } from './kafka';
+
+export interface OutboxRelayOptions {
+  /** Connection settings of the service's database (the relay uses its own connection). */
+  connection: ClientConfig;
+  schema: string;
+  producer: SerializedProducer;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Publishes a service's outbox to Kafka in id order.
+ *
+ * - One relay per schema is active: it holds a session advisory lock; others wait as standbys.
+ * - Rows are read in id order, sent as one batch through the serialised idempotent producer, and
+ *   stamped `sent_at` only after Kafka acknowledged. A crash between the two re-sends the same
+ *   rows in the same order on restart; consumers drop the duplicates by event id, so nothing is
+ *   lost and no key sees its events reordered.
+ * - LISTEN/NOTIFY wakes the relay right after a commit; a poll covers missed notifications.
+ */
+export class OutboxRelay {
+  private client?: Client;
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop?.catch(() => undefined);
+    await this.client?.end().catch(() => undefined);
+    this.client = undefined;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client({ ...this.options.connection, application_name: `${this.options.schema}-outbox-relay` });
+    await client.connect();
+    client.on('error', (err) => this.options.logger.warn('outbox relay connection error', { err }));
+    client.on('notification', () => this.wake?.());
+    await client.query(`SET search_path TO "${this.options.schema}"`);
+    return client;
+  }
+
+  private async run(): Promise<void> {
+    const log = this.options.logger;
+    while (this.running) {
+      try {
+        this.client = await this.connect();
+        // Leader election: only the holder of the lock publishes, so order is kept across replicas.
+        const lockKey = `outbox-relay:${this.options.schema}`;
+        while (this.running) {
+          const { rows } = await this.client.query<{ locked: boolean }>(
+            'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+            [lockKey],
+          );
+          if (rows[0]?.locked) break;
+          await this.sleep(this.pollIntervalMs * 2);
+        }
+        await this.client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+        while (this.running) {
+          const sent = await this.publishBatch(this.client);
+          if (sent < this.batchSize) await this.sleep(this.pollIntervalMs);
+        }
+      } catch (err) {
+        if (this.running) {
+          log.warn('outbox relay failed; retrying', { err });
+          await this.sleep(1000);
+        }
+      } finally {
+        await this.client?.end().catch(() => undefined);
+        this.client = undefined;
+      }
+    }
+  }
+
+  /** Publishes the oldest unsent rows; returns how many were sent. */
+  async publishBatch(client: Client): Promise<number> {
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT id, topic, message_key, payload FROM outbox_message WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+      [this.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    // Consecutive rows of one topic go in one entry so per-key order is the id order.
+    const batches: Array<{ topic: string; messages: Array<{ key: string; value: string; headers: Record<string, string> }> }> = [];
+    for (const row of rows) {
+      const message = {
+        key: row.message_key,
+        value: JSON.stringify(row.payload),
+        headers: { 'event-type': row.topic, 'event-id': String(row.payload.eventId) },
+      };
+      const last = batches[batches.length - 1];
+      if (last && last.topic === row.topic) last.messages.push(message);
+      else batches.push({ topic: row.topic, messages: [message] });
+    }
+    for (const batch of batches) await this.options.producer.send(batch.topic, batch.messages);
+    await client.query(`UPDATE outbox_message SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    return rows.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory, Reflector } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { HttpErrorFilter, createValidationPipe } from '@certhub/errors';
+import type { Logger } from '@certhub/logging';
+import { RequestContextInterceptor } from './request-context.interceptor';
+import { AuthGuard } from './auth.guard';
+
+export interface ServiceAppOptions {
+  name: string;
+  title: string;
+  description: string;
+  logger: Logger;
+  jwtSecret: string;
+  bodyLimitBytes?: number;
+  /** Extra content types accepted as raw buffers (photo uploads). */
+  rawContentTypes?: string[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/**
+ * Creates a service's Nest application the same way everywhere: Fastify, the JSON logger,
+ * request and correlation ids, the global error filter, validation pipe and auth guard.
+ */
+export async function createServiceApp(module: unknown, options: ServiceAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: '127.0.0.1',
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+    logger: options.logger,
+    bufferLogs: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const type of options.rawContentTypes ?? []) {
+    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes ?? 1024 * 1024 }, (_req, body, done) => done(null, body));
+  }
+  fastify.addHook('onRequest', (request, reply, done) => {
+    request.headers['x-request-id'] = request.id;
+    const correlation = request.headers['x-correlation-id'];
+    if (typeof correlation !== 'string' || !REQUEST_ID.test(correlation)) request.headers['x-correlation-id'] = request.id;
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.useGlobalFilters(new HttpErrorFilter(options.logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalGuards(new AuthGuard(app.get(Reflector), options.jwtSecret));
+  app.useGlobalInterceptors(new RequestContextInterceptor());
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Builds the service's OpenAPI document and serves it at `/api/docs-json` for the gateway to merge. */
+export function mountOpenApi(app: NestFastifyApplication, options: Pick<ServiceAppOptions, 'title' | 'description'>): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(options.title)
+    .setDescription(options.description)
+    .setVersion('v1')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/api/docs-json', (_req, reply) => {
+    void reply.send(document);
+  });
+  return document;
+}

@@ -1,0 +1,4 @@
+export * from './access-token';
+export * from './auth.guard';
+export * from './bootstrap';
+export * from './request-context.interceptor';

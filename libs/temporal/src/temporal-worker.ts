@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+
+export interface WorkerHostOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Domain name: the prebuilt bundle is `<bundleDir>/<domain>.js`. */
+  domain: string;
+  bundleDir: string;
+  activities: object;
+  /** Source of the workflows, used only when no prebuilt bundle exists (development). */
+  workflowsPath?: string;
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+}
+
+export function bundlePath(bundleDir: string, domain: string): string {
+  return join(bundleDir, `${domain}.js`);
+}
+
+/**
+ * Creates a worker of one domain. Production runs the prebuilt workflow bundle (built once by
+ * `deploy/local/build.mjs`), so a worker starts in a second instead of bundling at boot.
+ */
+export async function createDomainWorker(options: WorkerHostOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const prebuilt = bundlePath(options.bundleDir, options.domain);
+  const source = existsSync(prebuilt)
+    ? { workflowBundle: { codePath: prebuilt } }
+    : options.workflowsPath
+      ? { workflowsPath: options.workflowsPath }
+      : undefined;
+  if (!source) throw new Error(`no workflow bundle at ${prebuilt}; run the build first`);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...source,
+    ...options.tuning,
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,86 @@
+/**
+ * Contract of the identity domain's workflows: the only thing other code imports from here.
+ * Task queue, workflow-id builder, messages, input/result and activity types.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { WorkflowRef } from '@certhub/temporal';
+import type { VerificationStatus } from '@certhub/contracts';
+import type { identityVerificationWorkflow } from './workflows';
+
+export const IDENTITY_TASK_QUEUE = 'identity';
+
+export interface VerificationInput {
+  accountId: string;
+  /** How long the applicant has to upload proof before the case closes as rejected. */
+  proofWaitDays?: number;
+  /** Staff are reminded every this many days while a decision is outstanding. */
+  staffReminderDays?: number;
+}
+
+export type ProviderOutcome = 'verified' | 'not-verifiable' | 'onsite-required';
+
+export type StaffDecisionOutcome = 'approve' | 'return' | 'reject' | 'onsite';
+
+export interface StaffDecision {
+  outcome: StaffDecisionOutcome;
+  opinion: string;
+  decidedBy: string;
+  /** The round the decision is for: a stale decision (older round) is refused by the validator. */
+  round: number;
+}
+
+export interface ProofSubmission {
+  proofId: string;
+  round: number;
+}
+
+export interface VerificationHistoryEntry {
+  status: VerificationStatus;
+  at: string;
+  reason: string | null;
+  actorId: string | null;
+}
+
+export interface VerificationState {
+  status: VerificationStatus;
+  round: number;
+  proofId: string | null;
+  history: VerificationHistoryEntry[];
+}
+
+export interface RecordVerificationInput {
+  accountId: string;
+  workflowId: string;
+  /** Position of this change in the workflow: makes a retried activity a no-op. */
+  step: number;
+  status: VerificationStatus;
+  previousStatus: VerificationStatus | null;
+  reason: string | null;
+  actorId: string | null;
+  round: number;
+}
+
+export interface IdentityActivities {
+  checkWithVerificationProvider(input: { accountId: string }): Promise<{ outcome: ProviderOutcome }>;
+  recordVerification(input: RecordVerificationInput): Promise<void>;
+  remindVerificationStaff(input: { accountId: string; round: number; waitingSinceDays: number }): Promise<void>;
+}
+
+export const submitProofUpdate = defineUpdate<VerificationState, [ProofSubmission]>('submitProof');
+export const decideUpdate = defineUpdate<VerificationState, [StaffDecision]>('decide');
+export const verificationStateQuery = defineQuery<VerificationState>('verificationState');
+
+export const identityVerification: WorkflowRef<typeof identityVerificationWorkflow, string> = {
+  workflowType: 'identityVerificationWorkflow',
+  taskQueue: IDENTITY_TASK_QUEUE,
+  workflowId: (accountId: string) => `identity-verification:${accountId}`,
+};
+
+/** Messages an Update validator rejects with; callers map them to 409 codes. */
+export const VerificationRejections = {
+  NOT_AWAITING_PROOF: 'VERIFICATION_NOT_AWAITING_PROOF',
+  NOT_AWAITING_DECISION: 'VERIFICATION_NOT_AWAITING_DECISION',
+  STALE_ROUND: 'VERIFICATION_STALE_ROUND',
+  ALREADY_DECIDED: 'VERIFICATION_ALREADY_DECIDED',
+  BAD_OUTCOME: 'VERIFICATION_BAD_OUTCOME',
+} as const;
