@@ -33,3 +33,8 @@ export function identityDataSource(url: string, poolSize = 20): DataSource {
     serviceDataSourceOptions({ url, schema: IDENTITY_SCHEMA, entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS, poolSize, applicationName: 'identity' }),
   );
 }
+
+export const database: import('@certhub/persistence').ServiceDatabase = {
+  schema: IDENTITY_SCHEMA,
+  create: identityDataSource,
+};

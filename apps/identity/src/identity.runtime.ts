@@ -94,6 +94,14 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
+  /** Health: the worker (when this process runs one) must be running. */
+  assertRunning(): void {
+    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
+      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    }
+    if (!this.producer) throw new Error('kafka producer not connected');
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun;

@@ -1,6 +1,9 @@
 import { loadConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
-import { createServiceApp, mountOpenApi } from '@certhub/service-kit';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { createServiceApp, mountHealth, mountOpenApi } from '@certhub/service-kit';
+import { IdentityRuntime } from './identity.runtime';
 import { IdentityConfig } from './identity.config';
 import { IdentityModule } from './identity.module';
 
@@ -15,6 +18,14 @@ export async function createIdentityApp(config: IdentityConfig, logger = new Log
     rawContentTypes: ['image/jpeg', 'image/png', 'application/pdf', 'application/octet-stream'],
   });
   mountOpenApi(app, { title: 'certhub identity service', description: 'identity' });
+  const dataSource = app.get(DataSource);
+  const temporal = app.get(Client);
+  const runtime = app.get(IdentityRuntime);
+  mountHealth(app, {
+    postgres: () => dataSource.query('SELECT 1'),
+    temporal: () => temporal.workflowService.getSystemInfo({}),
+    runtime: async () => runtime.assertRunning(),
+  });
   return app;
 }
 

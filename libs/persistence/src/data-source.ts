@@ -53,3 +53,9 @@ export async function pendingSchemaChanges(dataSource: DataSource): Promise<{ up
 }
 
 export { DataSource };
+
+/** What each service's `database.ts` exports for the migration tool and the embedded default. */
+export interface ServiceDatabase {
+  schema: string;
+  create(url: string, poolSize?: number): DataSource;
+}

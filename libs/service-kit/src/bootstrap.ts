@@ -72,3 +72,25 @@ export function mountOpenApi(app: NestFastifyApplication, options: Pick<ServiceA
   });
   return document;
 }
+
+/**
+ * `/internal/health` of a service (not routed by the gateway): 200 when every check passes.
+ * The gateway's `/api/v1/health` asks each service here.
+ */
+export function mountHealth(app: NestFastifyApplication, checks: Record<string, () => Promise<unknown>>): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/internal/health', async (_req, reply) => {
+    const entries = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, { status: 'up' }] as const;
+        } catch (err) {
+          return [name, { status: 'down', error: err instanceof Error ? err.message : String(err) }] as const;
+        }
+      }),
+    );
+    const ok = entries.every(([, v]) => v.status === 'up');
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'up' : 'down', checks: Object.fromEntries(entries) });
+  });
+}

@@ -1,2 +1,4 @@
+import { InitialSchema1795508307218 } from './1795508307218-InitialSchema';
+
 /** Generated migrations of the identity schema, in order (see docs/architecture.md, "Migrations"). */
-export const IDENTITY_MIGRATIONS: Function[] = [];
+export const IDENTITY_MIGRATIONS: Function[] = [InitialSchema1795508307218];

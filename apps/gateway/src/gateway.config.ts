@@ -1,0 +1,43 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { PlatformConfig } from '@certhub/config';
+
+/** `name=http://127.0.0.1:3101,exam=http://…` → a map of service base URLs. */
+const parseServices = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const out: Record<string, string> = {};
+  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, url] = pair.split('=');
+    if (name && url) out[name.trim()] = url.trim();
+  }
+  return out;
+};
+
+export class GatewayConfig extends PlatformConfig {
+  override PORT = 3000;
+
+  /** Base URL of every service, e.g. `identity=http://127.0.0.1:3101`. */
+  @Transform(parseServices)
+  SERVICE_URLS: Record<string, string> = {};
+
+  /** Requests per client address per minute before `429` (token bucket). */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST = 100;
+
+  /** Addresses whose X-Forwarded-For is believed (comma-separated). */
+  @IsString()
+  TRUSTED_PROXIES = '127.0.0.1,::1,::ffff:127.0.0.1';
+
+  @IsInt()
+  @Min(100)
+  UPSTREAM_TIMEOUT_MS = 30000;
+
+  @IsOptional()
+  @IsString()
+  CERTHUB_VERSION?: string;
+}

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig } from '@certhub/config';
+import { Logger } from '@certhub/logging';
+import { GatewayConfig } from './gateway.config';
+import { HealthChecker } from './health';
+import { mergedOpenApi } from './openapi';
+import { registerProxy } from './proxy';
+
+@Module({})
+class GatewayModule {}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export async function createGatewayApp(config: GatewayConfig, logger = new Logger('gateway', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: 8 * 1024 * 1024,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger, bodyParser: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  const health = new HealthChecker(config);
+
+  fastify.get('/api/v1/health', async (_req, reply) => {
+    const result = await health.check();
+    return reply.status(result.status === 'up' ? 200 : 503).send(result);
+  });
+  registerProxy(fastify, config, logger.child('proxy'));
+
+  const base = new DocumentBuilder()
+    .setTitle('certhub API')
+    .setDescription('The API of the certhub platform, served by the gateway at /api/v1. Errors: { code, message, messageZh, field?, details? }.')
+    .setVersion('v1')
+    .addBearerAuth()
+    .build();
+  const gatewayDoc = { ...base, paths: {} };
+  SwaggerModule.setup('api/docs', app, gatewayDoc, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'certhub API',
+    patchDocumentOnRequest: () => mergedOpenApi(gatewayDoc, config.SERVICE_URLS),
+  });
+  app.enableShutdownHooks();
+  fastify.addHook('onClose', async () => health.close());
+  return app;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(GatewayConfig);
+  const logger = new Logger('gateway', config.LOG_LEVEL);
+  const app = await createGatewayApp(config, logger);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info(`gateway listening on http://${config.HOST}:${config.PORT}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,124 @@
+import { Agent, request } from 'undici';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CommonErrors } from '@certhub/errors';
+import type { Logger } from '@certhub/logging';
+import { verifyAccessToken } from '@certhub/service-kit';
+import type { GatewayConfig } from './gateway.config';
+import { RateLimiter } from './rate-limiter';
+import { serviceFor } from './routes';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** Paths where a stale token must not block the request (logging in again, public look-ups). */
+const TOKEN_OPTIONAL = [
+  '/api/v1/identity/captchas',
+  '/api/v1/identity/sms-codes',
+  '/api/v1/identity/accounts',
+  '/api/v1/identity/sessions',
+  '/api/v1/identity/password-recovery/',
+  '/api/v1/identity/account-recovery',
+  '/api/v1/identity/institutions',
+  '/api/v1/sandbox/',
+];
+
+function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {
+  void reply
+    .status(err.status)
+    .headers({ 'content-type': 'application/json; charset=utf-8', ...headers })
+    .send({ ...err.toBody(), requestId });
+}
+
+/**
+ * The gateway's one route: /api/v1/* goes to the owning service. On the way it assigns the
+ * request id, rate-limits per client, verifies the access token and passes the verified caller
+ * on (services still authorise every access themselves).
+ */
+export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, logger: Logger): void {
+  const trusted = new Set(config.TRUSTED_PROXIES.split(',').map((s) => s.trim()));
+  const limiter = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST);
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+
+  const clientAddress = (req: FastifyRequest): string => {
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    const forwarded = req.headers['x-forwarded-for'];
+    if (trusted.has(remote) && typeof forwarded === 'string' && forwarded.length > 0) {
+      return forwarded.split(',')[0]!.trim() || remote;
+    }
+    return remote;
+  };
+
+  // Bodies are forwarded untouched, whatever their type.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 8 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  fastify.all('/api/v1/*', async (req, reply) => {
+    const requestId = req.id;
+    const path = req.url.split('?')[0]!;
+    const service = serviceFor(path);
+    const base = service ? config.SERVICE_URLS[service] : undefined;
+    if (!service || !base) return sendError(reply, CommonErrors.error('COMMON_NOT_FOUND'), requestId);
+
+    const client = clientAddress(req);
+    const retryAfter = limiter.take(client);
+    if (retryAfter > 0) {
+      return sendError(reply, CommonErrors.error('COMMON_RATE_LIMITED', { details: { retryAfterSeconds: retryAfter } }), requestId, {
+        'retry-after': String(retryAfter),
+      });
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined || HOP_BY_HOP.has(k) || k.startsWith('x-certhub-')) continue;
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    headers['x-request-id'] = requestId;
+    headers['x-forwarded-for'] = client;
+    if (!headers['x-correlation-id']) headers['x-correlation-id'] = requestId;
+
+    const auth = req.headers.authorization;
+    if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
+      const check = verifyAccessToken(auth.slice(7), config.CERTHUB_JWT_SECRET);
+      if (check.ok) {
+        const { sub, roles, accountType, institutionId } = check.claims;
+        headers['x-certhub-caller'] = Buffer.from(JSON.stringify({ sub, roles, accountType, institutionId })).toString('base64url');
+      } else if (TOKEN_OPTIONAL.some((p) => path.startsWith(p))) {
+        delete headers.authorization;
+      } else {
+        return sendError(reply, CommonErrors.error('COMMON_TOKEN_INVALID'), requestId);
+      }
+    }
+
+    const body = req.body as Buffer | undefined;
+    try {
+      const upstream = await request(`${base}${req.url}`, {
+        method: req.method as 'GET',
+        headers,
+        body: body && body.length > 0 ? body : undefined,
+        dispatcher: agent,
+        headersTimeout: config.UPSTREAM_TIMEOUT_MS,
+        bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
+      });
+      reply.status(upstream.statusCode);
+      for (const [k, v] of Object.entries(upstream.headers)) {
+        if (v === undefined || HOP_BY_HOP.has(k)) continue;
+        reply.header(k, v);
+      }
+      reply.header('x-request-id', requestId);
+      return reply.send(upstream.body);
+    } catch (err) {
+      logger.warn('upstream unreachable', { service, err });
+      return sendError(reply, CommonErrors.error('COMMON_UPSTREAM_UNAVAILABLE', { details: { service } }), requestId);
+    }
+  });
+}

@@ -1,0 +1,24 @@
+// The services of the platform as the embedded default runs them.
+import { join } from 'node:path';
+import { repoRoot } from './infra/paths.mjs';
+
+const env = process.env;
+
+/** Services with a database (schema) and HTTP port; the gateway comes last. */
+export const SERVICES = [
+  { name: 'identity', port: Number(env.CERTHUB_IDENTITY_PORT ?? 3101), hasDatabase: true },
+];
+
+export const GATEWAY = { name: 'gateway', port: Number(env.CERTHUB_GATEWAY_PORT ?? env.PORT ?? 3000) };
+
+export function entryOf(name) {
+  return join(repoRoot, 'dist', 'apps', name, 'src', 'main.js');
+}
+
+export function databaseModuleOf(name) {
+  return join(repoRoot, 'dist', 'apps', name, 'src', 'database.js');
+}
+
+export function serviceUrls() {
+  return SERVICES.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(',');
+}
