@@ -14,7 +14,7 @@ const parseServices = ({ value }: { value: unknown }) => {
 };
 
 export class GatewayConfig extends PlatformConfig {
-  override PORT = 3000;
+  override PORT: number = 3000;
 
   /** Base URL of every service, e.g. `identity=http://127.0.0.1:3101`. */
   @Transform(parseServices)
@@ -23,19 +23,19 @@ export class GatewayConfig extends PlatformConfig {
   /** Requests per client address per minute before `429` (token bucket). */
   @IsInt()
   @Min(1)
-  RATE_LIMIT_PER_MINUTE = 600;
+  RATE_LIMIT_PER_MINUTE: number = 600;
 
   @IsInt()
   @Min(1)
-  RATE_LIMIT_BURST = 100;
+  RATE_LIMIT_BURST: number = 100;
 
   /** Addresses whose X-Forwarded-For is believed (comma-separated). */
   @IsString()
-  TRUSTED_PROXIES = '127.0.0.1,::1,::ffff:127.0.0.1';
+  TRUSTED_PROXIES: string = '127.0.0.1,::1,::ffff:127.0.0.1';
 
   @IsInt()
   @Min(100)
-  UPSTREAM_TIMEOUT_MS = 30000;
+  UPSTREAM_TIMEOUT_MS: number = 30000;
 
   @IsOptional()
   @IsString()

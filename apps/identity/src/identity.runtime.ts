@@ -4,7 +4,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { IdentityTopics } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
-import { createKafka, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
 import { createDomainWorker } from '@certhub/temporal';
 import { IDENTITY_TASK_QUEUE } from '@certhub/workflows-identity';
@@ -43,6 +43,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     const { config, logger, dataSource } = this.deps;
     const kafka = createKafka({ clientId: 'identity', brokers: config.KAFKA_BROKERS, logger: logger.child('kafka') });
+    await ensureTopics(kafka);
     this.producer = new SerializedProducer(kafka);
     await this.producer.connect();
     this.relay = new OutboxRelay({

@@ -24,10 +24,10 @@ export class PlatformConfig {
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
 
   @IsString()
-  TEMPORAL_ADDRESS = '127.0.0.1:7233';
+  TEMPORAL_ADDRESS: string = '127.0.0.1:7233';
 
   @IsString()
-  TEMPORAL_NAMESPACE = 'default';
+  TEMPORAL_NAMESPACE: string = 'default';
 
   /** Signs access tokens; the gateway and every service verify them. */
   @IsString()
@@ -35,12 +35,12 @@ export class PlatformConfig {
   CERTHUB_JWT_SECRET!: string;
 
   @IsString()
-  HOST = '127.0.0.1';
+  HOST: string = '127.0.0.1';
 
   @IsInt()
   @Min(0)
   @Max(65535)
-  PORT = 0;
+  PORT: number = 0;
 
   /** Run the service's Temporal worker in the same process as its HTTP server. */
   @IsIn(['true', 'false'])

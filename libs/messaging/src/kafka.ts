@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type KafkaConfig, type Producer, type Message, type RecordMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type Message, type RecordMetadata } from 'kafkajs';
+import { dlqTopic, eventSchemas } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
 
 export function createKafka(options: { clientId: string; brokers: string[]; logger?: Logger }): Kafka {
@@ -33,7 +34,12 @@ export class SerializedProducer {
   private connected = false;
 
   constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   async connect(): Promise<void> {
@@ -60,5 +66,27 @@ export class SerializedProducer {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+}
+
+/**
+ * Creates every topic of the platform (and its dead-letter topic) when missing, so producers and
+ * consumers never race the broker's auto-creation on a fresh cluster. Idempotent.
+ */
+export async function ensureTopics(kafka: Kafka, options: { partitions?: number; topics?: string[] } = {}): Promise<void> {
+  const wanted = options.topics ?? Object.keys(eventSchemas).flatMap((t) => [t, dlqTopic(t)]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 3, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
   }
 }

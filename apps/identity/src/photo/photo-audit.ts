@@ -246,8 +246,6 @@ export interface PixelMeasurements {
   coarseEnergy: number;
   /** fineEnergy / coarseEnergy, 0 when there is no detail at all. */
   detailRatio: number;
-  /** Mean |Laplacian| on the 2×2-downsampled luma: a proxy for how well the picture compresses. */
-  coarseActivity: number;
 }
 
 /** Fixed-point BT.601 luma: (77 R + 150 G + 29 B) / 256. */
@@ -355,7 +353,6 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
   let fineSum = 0;
   let fineN = 0;
   let coarseSum = 0;
-  let coarseAbs = 0;
   let coarseN = 0;
   const coarseWidth = width >> 1;
   const coarseHeight = height >> 1;
@@ -398,7 +395,6 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
         // coarse holds 4× the mean, so divide the Laplacian by 4
         const lap = (coarse[i - 1] + coarse[i + 1] + coarse[i - coarseWidth] + coarse[i + coarseWidth] - 4 * coarse[i]) / 4;
         coarseSum += lap * lap;
-        coarseAbs += lap < 0 ? -lap : lap;
       }
       coarseN += coarseWidth - 2;
     }
@@ -414,7 +410,6 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
     coarseEnergy,
     // Below ~1 (a Laplacian of about ±1 grey level) there is no detail to compare.
     detailRatio: coarseEnergy >= 1 ? fineEnergy / coarseEnergy : 0,
-    coarseActivity: coarseN > 0 ? coarseAbs / coarseN : 0,
   };
 }
 
@@ -703,7 +698,7 @@ export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOpti
   if (!accepted) {
     return { accepted, checks, source };
   }
-  const processed = await produceStandardPhoto(data, width, height, m, opts);
+  const processed = await produceStandardPhoto(data, width, height, opts);
   return { accepted, checks, processed, source };
 }
 
@@ -711,54 +706,35 @@ export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOpti
 // Output: crop, resize, size-targeted JPEG encode
 // ---------------------------------------------------------------------------
 
-async function produceStandardPhoto(
-  data: Buffer,
-  width: number,
-  height: number,
-  m: PixelMeasurements,
-  opts: PhotoAuditOptions,
-): Promise<ProcessedPhoto> {
+async function produceStandardPhoto(data: Buffer, width: number, height: number, opts: PhotoAuditOptions): Promise<ProcessedPhoto> {
   const crop = computePortraitCrop(width, height);
   const raw = { width, height, channels: 3 as const };
   const resized = (): sharp.Sharp =>
     sharp(data, { raw }).extract(crop).resize(PHOTO_OUTPUT_WIDTH, PHOTO_OUTPUT_HEIGHT, { fit: 'fill' });
 
-  const firstQuality = estimateQuality(m.coarseActivity, opts);
+  const tables = await quantisationTables();
+  const estimator = new JpegSizeEstimator(tables, sampleOutputBlocks(data, width, height, crop, tables, opts.maxQuality));
   // The first encode runs fused with the resize; the resized pixels are only
-  // materialised when a second encode is needed.
+  // materialised when a second encode is needed (rare: see JpegSizeEstimator).
   let small: Buffer | undefined;
+  let fusedUsed = false;
   const encode = async (quality: number): Promise<Buffer> => {
-    if (small === undefined && quality === firstQuality) {
+    if (!fusedUsed) {
+      fusedUsed = true;
       return resized().jpeg(photoJpegOptions(quality)).toBuffer();
     }
-    if (small === undefined) {
-      small = await resized().raw().toBuffer();
-    }
+    small ??= await resized().raw().toBuffer();
     return sharp(small, { raw: { width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, channels: 3 } })
       .jpeg(photoJpegOptions(quality))
       .toBuffer();
   };
-  const { jpeg, quality } = await searchQuality(encode, firstQuality, opts);
+  const { jpeg, quality } = await searchQuality(encode, (q) => estimator.bytes(q), opts);
   return { jpeg, width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, bytes: jpeg.length, quality };
-}
-
-/**
- * First guess of the quality that gives targetBytes, from the coarse-scale
- * activity (busier pictures need a lower quality for the same size). Only a
- * seed: the search below corrects it.
- */
-export function estimateQuality(coarseActivity: number, opts: Pick<PhotoAuditOptions, 'minQuality' | 'maxQuality'>): number {
-  void coarseActivity;
-  return clampQuality(75, opts.minQuality, opts.maxQuality);
 }
 
 /** IJG quality → quantisation-table scale in percent (libjpeg's jpeg_quality_scaling). */
 function qualityToScale(quality: number): number {
   return quality < 50 ? 5000 / quality : 200 - 2 * quality;
-}
-
-function scaleToQuality(scale: number): number {
-  return scale >= 100 ? 5000 / scale : (200 - scale) / 2;
 }
 
 function clampQuality(q: number, lo: number, hi: number): number {
@@ -767,14 +743,23 @@ function clampQuality(q: number, lo: number, hi: number): number {
 
 /**
  * Searches the JPEG quality whose output is closest to targetBytes without
- * exceeding maxOutputBytes. Model: size ∝ scale(q)^-k (k fitted from the last
- * two probes, 1 before that), which is close to how JPEG sizes respond to the
- * quantiser scale; probes are kept inside the bracket of qualities already
- * known to be too small or too large, so the search always terminates.
+ * exceeding maxOutputBytes, spending as few real encodes as possible:
+ *
+ * 1. The first probe is the quality the size estimate predicts for the target.
+ * 2. A miss tells how far the estimate is off for this picture; the estimate is
+ *    rescaled by actual ÷ predicted and the next probe is again the quality
+ *    that hits the target on the corrected curve.
+ * 3. Probes stay inside the bracket of qualities not yet known to be too small
+ *    or too large, and a repeated quality falls back to bisection, so the
+ *    search ends within maxEncodes.
+ *
+ * It stops at the first size within ±sizeTolerance of the target (and under the
+ * limit). If even minQuality is over maxOutputBytes, the range below it (down
+ * to floorQuality) is opened once.
  */
 async function searchQuality(
   encode: (quality: number) => Promise<Buffer>,
-  firstQuality: number,
+  predict: (quality: number) => number,
   opts: PhotoAuditOptions,
 ): Promise<{ jpeg: Buffer; quality: number }> {
   const tried = new Map<number, Buffer>();
@@ -782,9 +767,9 @@ async function searchQuality(
   const tolerance = opts.sizeTolerance * target;
   let lo = opts.minQuality;
   let hi = opts.maxQuality;
-  let q = clampQuality(firstQuality, lo, hi);
-  let previous: { q: number; size: number } | undefined;
+  let correction = 1;
   let floorOpened = false;
+  let q = qualityForTarget(predict, correction, target, opts.maxOutputBytes, lo, hi);
 
   for (let attempt = 0; attempt < opts.maxEncodes; attempt += 1) {
     const jpeg = await encode(q);
@@ -799,7 +784,6 @@ async function searchQuality(
       lo = q + 1;
     }
     if (lo > hi) {
-      // Even the lowest allowed quality is too large: open the range below it once.
       if (!floorOpened && size > opts.maxOutputBytes && q === opts.minQuality && opts.floorQuality < opts.minQuality) {
         floorOpened = true;
         lo = opts.floorQuality;
@@ -808,13 +792,9 @@ async function searchQuality(
         break;
       }
     }
-    let k = 1;
-    if (previous !== undefined && previous.q !== q && previous.size !== size) {
-      const fitted = -Math.log(size / previous.size) / Math.log(qualityToScale(q) / qualityToScale(previous.q));
-      if (Number.isFinite(fitted)) k = Math.min(3, Math.max(0.3, fitted));
-    }
-    previous = { q, size };
-    let next = clampQuality(scaleToQuality(qualityToScale(q) * (size / target) ** (1 / k)), lo, hi);
+    const predicted = predict(q);
+    if (predicted > 0) correction = size / predicted;
+    let next = qualityForTarget(predict, correction, target, opts.maxOutputBytes, lo, hi);
     if (tried.has(next)) {
       next = Math.round((lo + hi) / 2);
       if (tried.has(next)) break;
@@ -836,6 +816,350 @@ async function searchQuality(
     throw new Error('photo audit: no JPEG was encoded');
   }
   return best;
+}
+
+/**
+ * The quality in [lo, hi] whose corrected estimate is closest to the target
+ * without exceeding the limit (the estimate grows with the quality, so a
+ * bisection finds the last quality under the target; its successor may be closer).
+ */
+function qualityForTarget(
+  predict: (quality: number) => number,
+  correction: number,
+  target: number,
+  limit: number,
+  lo: number,
+  hi: number,
+): number {
+  const estimate = (q: number): number => predict(q) * correction;
+  let a = lo;
+  let b = hi;
+  if (estimate(a) > target) return a;
+  while (a < b) {
+    const mid = (a + b + 1) >> 1;
+    if (estimate(mid) <= target) a = mid;
+    else b = mid - 1;
+  }
+  if (a < hi) {
+    const above = estimate(a + 1);
+    if (above <= limit && above - target < target - estimate(a)) return a + 1;
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------------------
+// JPEG size estimate
+// ---------------------------------------------------------------------------
+
+/** Natural (row-major) index of the k-th coefficient in JPEG zig-zag order (ITU-T T.81, figure A.6). */
+const ZIGZAG_TO_NATURAL = Uint8Array.from([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55,
+  62, 63,
+]);
+
+/** Base (quality 50) luma and chroma quantisation tables in natural order. */
+interface QuantisationTables {
+  luma: Uint16Array;
+  chroma: Uint16Array;
+}
+
+let tablesPromise: Promise<QuantisationTables> | undefined;
+
+/**
+ * The quantisation tables of this encoder configuration, read once from the DQT
+ * segment of a tiny image encoded at quality 50 (scale 100 %, so the tables are
+ * the base tables). Reading them from the encoder keeps the estimate right
+ * whichever table set the sharp build uses (mozjpeg's default or Annex K).
+ */
+function quantisationTables(): Promise<QuantisationTables> {
+  tablesPromise ??= sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+    .jpeg(photoJpegOptions(50))
+    .toBuffer()
+    .then(parseQuantisationTables)
+    .catch((error: unknown) => {
+      tablesPromise = undefined;
+      throw error;
+    });
+  return tablesPromise;
+}
+
+/** Reads the DQT tables 0 (luma) and 1 (chroma, defaults to 0) of a JPEG, in natural order. */
+export function parseQuantisationTables(jpeg: Buffer): QuantisationTables {
+  const tables = new Map<number, Uint16Array>();
+  let offset = 2;
+  while (offset + 4 <= jpeg.length) {
+    if (jpeg[offset] !== 0xff) {
+      throw new Error('photo audit: malformed JPEG while reading DQT');
+    }
+    const marker = jpeg[offset + 1];
+    if (marker === 0xda || marker === 0xd9) break; // start of scan / end of image
+    const length = jpeg.readUInt16BE(offset + 2);
+    if (marker === 0xdb) {
+      let p = offset + 4;
+      const end = offset + 2 + length;
+      while (p < end) {
+        const precision = jpeg[p] >> 4;
+        const id = jpeg[p] & 0x0f;
+        p += 1;
+        const table = new Uint16Array(64);
+        for (let k = 0; k < 64; k += 1) {
+          table[ZIGZAG_TO_NATURAL[k]] = precision ? jpeg.readUInt16BE(p + 2 * k) : jpeg[p + k];
+        }
+        p += precision ? 128 : 64;
+        tables.set(id, table);
+      }
+    }
+    offset += 2 + length;
+  }
+  const luma = tables.get(0);
+  if (!luma) throw new Error('photo audit: no quantisation table found');
+  return { luma, chroma: tables.get(1) ?? luma };
+}
+
+/** DCT_BASIS[u * 4 + x] = c(u)/2 · cos((2x + 1) u π / 16) for x < 4: half of the orthonormal 8-point DCT-II basis. */
+const DCT_BASIS = Float64Array.from({ length: 32 }, (_unused, index) => {
+  const u = index >> 2;
+  const x = index & 3;
+  return (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+});
+
+/**
+ * 8-point DCT-II of src[at], src[at + step], … into dst[to], dst[to + dstStep], …
+ * Even/odd split: basis u at 7 − x equals (−1)^u times basis u at x, so even
+ * outputs use the sums s[x] + s[7−x] and odd outputs the differences.
+ */
+function dct8(src: Float64Array, at: number, step: number, dst: Float64Array, to: number, dstStep: number): void {
+  const s0 = src[at];
+  const s1 = src[at + step];
+  const s2 = src[at + 2 * step];
+  const s3 = src[at + 3 * step];
+  const s4 = src[at + 4 * step];
+  const s5 = src[at + 5 * step];
+  const s6 = src[at + 6 * step];
+  const s7 = src[at + 7 * step];
+  const a0 = s0 + s7;
+  const a1 = s1 + s6;
+  const a2 = s2 + s5;
+  const a3 = s3 + s4;
+  const b0 = s0 - s7;
+  const b1 = s1 - s6;
+  const b2 = s2 - s5;
+  const b3 = s3 - s4;
+  const B = DCT_BASIS;
+  for (let u = 0; u < 8; u += 1) {
+    const m = u * 4;
+    dst[to + u * dstStep] =
+      (u & 1) === 0
+        ? B[m] * a0 + B[m + 1] * a1 + B[m + 2] * a2 + B[m + 3] * a3
+        : B[m] * b0 + B[m + 1] * b1 + B[m + 2] * b2 + B[m + 3] * b3;
+  }
+}
+
+/** 2-D 8×8 DCT of `block` (row-major) into `out`. */
+function dct8x8(block: Float64Array, out: Float64Array, tmp: Float64Array): void {
+  for (let y = 0; y < 8; y += 1) dct8(block, y * 8, 1, tmp, y * 8, 1);
+  for (let u = 0; u < 8; u += 1) dct8(tmp, u, 8, out, u, 8);
+}
+
+/** Quantiser of each position for a quality (libjpeg scaling, baseline range 1…255). */
+function scaledTable(base: Uint16Array, quality: number): Float64Array {
+  const scale = qualityToScale(quality);
+  const table = new Float64Array(64);
+  for (let k = 0; k < 64; k += 1) {
+    table[k] = Math.min(255, Math.max(1, Math.floor((base[k] * scale + 50) / 100)));
+  }
+  return table;
+}
+
+/**
+ * AC coefficients of the sampled output blocks that can survive quantisation
+ * at some quality of the search (|c| ≥ ½ Q at the highest quality): their
+ * position and log2 |c|. Everything smaller costs no bits at any quality.
+ */
+interface SampledBlocks {
+  lumaK: Uint8Array;
+  lumaLog: Float64Array;
+  lumaCount: number;
+  chromaK: Uint8Array;
+  chromaLog: Float64Array;
+  chromaCount: number;
+  /** Total ÷ sampled macroblocks of the output. */
+  scale: number;
+}
+
+/** Every 4th 16×16 macroblock of the output is sampled (about 28 % of 18 × 25). */
+const MACROBLOCK_STEP = 4;
+
+/**
+ * Approximates the pixels of every MACROBLOCK_STEP-th 16×16 macroblock of the
+ * 295×413 output from the decoded source (each output pixel is the mean of 2×2
+ * source taps at ¼ and ¾ of the area it covers: the plain box average for the
+ * usual ~2× reduction), converts them to YCbCr 4:2:0 like the encoder and takes
+ * the 8×8 DCT of the 4 luma and 2 chroma blocks.
+ */
+function sampleOutputBlocks(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  crop: { left: number; top: number; width: number; height: number },
+  tables: QuantisationTables,
+  maxQuality: number,
+): SampledBlocks {
+  const outW = PHOTO_OUTPUT_WIDTH;
+  const outH = PHOTO_OUTPUT_HEIGHT;
+  const sx = crop.width / outW;
+  const sy = crop.height / outH;
+  const colA = new Int32Array(outW);
+  const colB = new Int32Array(outW);
+  const rowA = new Int32Array(outH);
+  const rowB = new Int32Array(outH);
+  for (let ox = 0; ox < outW; ox += 1) {
+    colA[ox] = 3 * Math.min(width - 1, crop.left + Math.floor((ox + 0.25) * sx));
+    colB[ox] = 3 * Math.min(width - 1, crop.left + Math.floor((ox + 0.75) * sx));
+  }
+  for (let oy = 0; oy < outH; oy += 1) {
+    rowA[oy] = 3 * width * Math.min(height - 1, crop.top + Math.floor((oy + 0.25) * sy));
+    rowB[oy] = 3 * width * Math.min(height - 1, crop.top + Math.floor((oy + 0.75) * sy));
+  }
+  const lumaLimit = scaledTable(tables.luma, maxQuality).map((q) => q / 2);
+  const chromaLimit = scaledTable(tables.chroma, maxQuality).map((q) => q / 2);
+
+  const mbCols = Math.floor(outW / 16);
+  const mbRows = Math.floor(outH / 16);
+  const total = mbCols * mbRows;
+  const sampled = Math.ceil(total / MACROBLOCK_STEP);
+  const lumaK = new Uint8Array(sampled * 4 * 63);
+  const lumaLog = new Float64Array(sampled * 4 * 63);
+  const chromaK = new Uint8Array(sampled * 2 * 63);
+  const chromaLog = new Float64Array(sampled * 2 * 63);
+  let lumaCount = 0;
+  let chromaCount = 0;
+  const luma = new Float64Array(256);
+  const cb = new Float64Array(64);
+  const cr = new Float64Array(64);
+  const block = new Float64Array(64);
+  const coeffs = new Float64Array(64);
+  const tmp = new Float64Array(64);
+
+  let count = 0;
+  for (let mb = 0; mb < total; mb += MACROBLOCK_STEP) {
+    const mx = (mb % mbCols) * 16;
+    const my = Math.floor(mb / mbCols) * 16;
+    cb.fill(0);
+    cr.fill(0);
+    for (let y = 0; y < 16; y += 1) {
+      const ra = rowA[my + y];
+      const rb = rowB[my + y];
+      for (let x = 0; x < 16; x += 1) {
+        const ca = colA[mx + x];
+        const cbo = colB[mx + x];
+        const p0 = ra + ca;
+        const p1 = ra + cbo;
+        const p2 = rb + ca;
+        const p3 = rb + cbo;
+        const r = (data[p0] + data[p1] + data[p2] + data[p3]) * 0.25;
+        const g = (data[p0 + 1] + data[p1 + 1] + data[p2 + 1] + data[p3 + 1]) * 0.25;
+        const b = (data[p0 + 2] + data[p1 + 2] + data[p2 + 2] + data[p3 + 2]) * 0.25;
+        // JFIF YCbCr (BT.601 full range), luma level-shifted by 128.
+        luma[y * 16 + x] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
+        const ci = (y >> 1) * 8 + (x >> 1);
+        cb[ci] += -0.042184 * r - 0.082816 * g + 0.125 * b;
+        cr[ci] += 0.125 * r - 0.104672 * g - 0.020328 * b;
+      }
+    }
+    for (let part = 0; part < 4; part += 1) {
+      const bx = (part & 1) * 8;
+      const by = (part >> 1) * 8;
+      for (let y = 0; y < 8; y += 1) {
+        const from = (by + y) * 16 + bx;
+        for (let x = 0; x < 8; x += 1) block[y * 8 + x] = luma[from + x];
+      }
+      dct8x8(block, coeffs, tmp);
+      for (let k = 1; k < 64; k += 1) {
+        const c = coeffs[k] < 0 ? -coeffs[k] : coeffs[k];
+        if (c >= lumaLimit[k]) {
+          lumaK[lumaCount] = k;
+          lumaLog[lumaCount] = Math.log2(c);
+          lumaCount += 1;
+        }
+      }
+    }
+    for (const plane of [cb, cr]) {
+      dct8x8(plane, coeffs, tmp);
+      for (let k = 1; k < 64; k += 1) {
+        const c = coeffs[k] < 0 ? -coeffs[k] : coeffs[k];
+        if (c >= chromaLimit[k]) {
+          chromaK[chromaCount] = k;
+          chromaLog[chromaCount] = Math.log2(c);
+          chromaCount += 1;
+        }
+      }
+    }
+    count += 1;
+  }
+  return { lumaK, lumaLog, lumaCount, chromaK, chromaLog, chromaCount, scale: count > 0 ? total / count : 0 };
+}
+
+/**
+ * Estimated size of the processed JPEG at a given quality, from the DCT of
+ * sampled output blocks: a coefficient costs bits when it survives
+ * quantisation (|c| / Q ≥ ½), roughly a fixed amount for its run/size code
+ * plus log2 of its quantised magnitude:
+ *   bytes ≈ A + (B · nonZero + C · Σ log2(2|c|/Q)) / 8 · scale.
+ * A, B and C were fitted by least squares on the relative error over varied
+ * synthetic portraits and real photos against this encoder (mozjpeg settings);
+ * typical error ±5 %, mostly a per-picture bias that the search corrects after
+ * its first encode. It never decides anything on its own, it only seeds the search.
+ */
+class JpegSizeEstimator {
+  static readonly A = 1707;
+  static readonly B = 2.627;
+  static readonly C = 1.258;
+  private readonly cache = new Map<number, number>();
+
+  constructor(
+    private readonly tables: QuantisationTables,
+    private readonly blocks: SampledBlocks,
+  ) {}
+
+  bytes(quality: number): number {
+    const cached = this.cache.get(quality);
+    if (cached !== undefined) return cached;
+    const { nonZero, magnitude } = this.features(quality);
+    const estimate = JpegSizeEstimator.A + (JpegSizeEstimator.B * nonZero + JpegSizeEstimator.C * magnitude) / 8;
+    this.cache.set(quality, estimate);
+    return estimate;
+  }
+
+  /** Non-zero quantised AC coefficients and their summed log2(2|c|/Q), scaled to the whole output. */
+  features(quality: number): { nonZero: number; magnitude: number } {
+    const b = this.blocks;
+    const luma = count(b.lumaK, b.lumaLog, b.lumaCount, this.tables.luma, quality);
+    const chroma = count(b.chromaK, b.chromaLog, b.chromaCount, this.tables.chroma, quality);
+    return { nonZero: (luma.nonZero + chroma.nonZero) * b.scale, magnitude: (luma.magnitude + chroma.magnitude) * b.scale };
+
+    function count(
+      ks: Uint8Array,
+      logs: Float64Array,
+      n: number,
+      base: Uint16Array,
+      q: number,
+    ): { nonZero: number; magnitude: number } {
+      // |c| / Q ≥ ½  ⇔  log2|c| − log2 Q + 1 ≥ 0, and that excess is log2(2|c|/Q).
+      const offset = scaledTable(base, q).map((value) => 1 - Math.log2(value));
+      let nonZero = 0;
+      let magnitude = 0;
+      for (let i = 0; i < n; i += 1) {
+        const excess = logs[i] + offset[ks[i]];
+        if (excess >= 0) {
+          nonZero += 1;
+          magnitude += excess;
+        }
+      }
+      return { nonZero, magnitude };
+    }
+  }
 }
 
 function resolveOptions(options: Partial<PhotoAuditOptions> | undefined): PhotoAuditOptions {
