@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export interface WorkerHostOptions {
   address: string;
@@ -15,6 +15,19 @@ export interface WorkerHostOptions {
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
+let runtimeInstalled = false;
+
+/** The SDK's core logs at WARN and above only (its INFO lines are per state change). */
+export function installWorkerRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by an earlier worker of this process.
+  }
+}
+
 export function bundlePath(bundleDir: string, domain: string): string {
   return join(bundleDir, `${domain}.js`);
 }
@@ -24,6 +37,7 @@ export function bundlePath(bundleDir: string, domain: string): string {
  * `deploy/local/build.mjs`), so a worker starts in a second instead of bundling at boot.
  */
 export async function createDomainWorker(options: WorkerHostOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const prebuilt = bundlePath(options.bundleDir, options.domain);
   const source = existsSync(prebuilt)

@@ -248,6 +248,9 @@ export interface PixelMeasurements {
   detailRatio: number;
 }
 
+/** Horizontal bands sampled by the detail (UPSCALED) measurement. */
+const DETAIL_BANDS = 24;
+
 /** Fixed-point BT.601 luma: (77 R + 150 G + 29 B) / 256. */
 function lumaAt(data: Uint8Array, offset: number): number {
   return (77 * data[offset] + 150 * data[offset + 1] + 29 * data[offset + 2]) >> 8;
@@ -263,11 +266,11 @@ function lumaAt(data: Uint8Array, offset: number): number {
  *   per-channel standard deviation over the union of the strips, so both
  *   noise/texture and a colour change between strips count as non-uniform.
  * - Brightness: mean luma of the subject box (the middle 50 % of the width,
- *   20 %–80 % of the height: face, neck, collar), sampled every 2nd pixel; the
+ *   20 %–80 % of the height: face, neck, collar), sampled every 3rd pixel of every 3rd row; the
  *   background's own brightness is the BACKGROUND rule's business, and a white
  *   background would otherwise hide an underexposed face. The overall mean is
  *   reported for information.
- * - Detail (UPSCALED): in up to 48 horizontal bands spread over the height,
+ * - Detail (UPSCALED): in up to DETAIL_BANDS (24) horizontal bands spread over the height,
  *   the mean squared Laplacian of the luma at full resolution (fine) and of the
  *   2×2 box-downsampled luma (coarse). Photographs are roughly scale-invariant,
  *   so both are of the same order (ratio ≈ 0.35–1.2 for camera photos; white
@@ -331,18 +334,18 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
   const sy1 = Math.max(sy0 + 1, Math.ceil(height * 0.8));
   let subjectSum = 0;
   let subjectN = 0;
-  for (let y = sy0; y < sy1 && y < height; y += 2) {
+  for (let y = sy0; y < sy1 && y < height; y += 3) {
     let offset = y * stride + sx0 * channels;
-    for (let x = sx0; x < sx1 && x < width; x += 2, offset += 2 * channels) {
+    for (let x = sx0; x < sx1 && x < width; x += 3, offset += 3 * channels) {
       subjectSum += lumaAt(data, offset);
       subjectN += 1;
     }
   }
   let overallSum = 0;
   let overallN = 0;
-  for (let y = 1; y < height; y += 4) {
+  for (let y = 1; y < height; y += 6) {
     let offset = y * stride + channels;
-    for (let x = 1; x < width; x += 4, offset += 4 * channels) {
+    for (let x = 1; x < width; x += 6, offset += 6 * channels) {
       overallSum += lumaAt(data, offset);
       overallN += 1;
     }
@@ -360,7 +363,7 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
     const rows = new Int32Array(6 * width);
     const coarse = new Int32Array(3 * coarseWidth); // 4× the box mean, to stay integral
     const lastY = coarseHeight - 2;
-    const bandCount = Math.max(1, Math.min(48, Math.floor((coarseHeight - 2) / 3)));
+    const bandCount = Math.max(1, Math.min(DETAIL_BANDS, Math.floor((coarseHeight - 2) / 3)));
     for (let band = 0; band < bandCount; band += 1) {
       const cy = 1 + Math.floor(((lastY - 1) * (band + 0.5)) / bandCount);
       const fy0 = 2 * cy - 2;
@@ -440,11 +443,11 @@ function hexPrefix(input: Uint8Array): string {
   return Array.from(input.subarray(0, 3), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-function undecodable(input: Buffer, message: string, messageZh: string, measured: Record<string, number | string>): PhotoAuditResult {
+function undecodable(bytes: number, message: string, messageZh: string, measured: Record<string, number | string>): PhotoAuditResult {
   return {
     accepted: false,
     checks: [check('FORMAT', false, message, messageZh, measured)],
-    source: { width: 0, height: 0, bytes: input.length, format: 'unknown' },
+    source: { width: 0, height: 0, bytes, format: 'unknown' },
   };
 }
 
@@ -459,56 +462,76 @@ function undecodable(input: Buffer, message: string, messageZh: string, measured
  */
 export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOptions>): Promise<PhotoAuditResult> {
   const opts = resolveOptions(options);
-  const bytes = Buffer.isBuffer(input) ? input.length : 0;
-  if (!Buffer.isBuffer(input) || bytes === 0) {
+  if (!Buffer.isBuffer(input) || input.length === 0) {
     return undecodable(
-      Buffer.alloc(0),
+      0,
       'Format: no image data was received; upload a JPG/JPEG photo.',
       '格式：未收到图片数据，请上传 JPG/JPEG 格式的照片。',
-      { bytes },
+      { bytes: 0 },
     );
   }
+  const bytes = input.length;
   const magic = hexPrefix(input);
-  const jpegMagic = magic === 'ffd8ff';
 
-  let format: string;
-  let data: Buffer;
-  let width: number;
-  let height: number;
-  try {
-    const image = sharp(input, { autoOrient: true, failOn: 'error', limitInputPixels: false });
-    const metadata = await image.metadata();
-    format = metadata.format;
-    const pixels = metadata.width * metadata.height;
-    if (!(pixels > 0) || pixels > opts.maxPixels) {
+  // The header read (format, declared size) runs beside the one full decode.
+  const [metadataResult, decodedResult] = await Promise.allSettled([
+    sharp(input).metadata(),
+    sharp(input, { autoOrient: true, failOn: 'error', limitInputPixels: opts.maxPixels })
+      .flatten({ background: '#ffffff' }) // only acts on images with alpha (PNG, WebP …)
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }),
+  ]);
+  if (metadataResult.status === 'fulfilled') {
+    const { width: w, height: h } = metadataResult.value;
+    if (w * h > opts.maxPixels) {
       return undecodable(
-        input,
-        `Format: the image is too large to process (${metadata.width}×${metadata.height}, at most ${opts.maxPixels} pixels).`,
-        `格式：图片像素过多，无法处理（${metadata.width}×${metadata.height}，上限 ${opts.maxPixels} 像素）。`,
-        { width: metadata.width, height: metadata.height, maxPixels: opts.maxPixels },
+        bytes,
+        `Format: the image has too many pixels to process (${w}×${h}, at most ${opts.maxPixels}).`,
+        `格式：图片像素过多，无法处理（${w}×${h}，上限 ${opts.maxPixels} 像素）。`,
+        { width: w, height: h, maxPixels: opts.maxPixels },
       );
     }
-    if (metadata.hasAlpha) {
-      image.flatten({ background: '#ffffff' });
-    }
-    const decoded = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (decoded.info.channels !== 3) {
-      throw new Error(`unexpected channel count ${decoded.info.channels}`);
-    }
-    data = decoded.data;
-    width = decoded.info.width;
-    height = decoded.info.height;
-  } catch {
+  }
+  if (metadataResult.status === 'rejected' || decodedResult.status === 'rejected' || decodedResult.value.info.channels !== 3) {
     return undecodable(
-      input,
+      bytes,
       'Format: the file cannot be read as an image; upload a JPG/JPEG photo.',
       '格式：文件无法识别为图片，请上传 JPG/JPEG 格式的照片。',
       { magic, bytes },
     );
   }
-
+  const format = metadataResult.value.format;
+  const { data, info } = decodedResult.value;
+  const { width, height } = info;
   const source = { width, height, bytes, format };
+
+  const checks = headerChecks(format, magic, bytes, width, height, opts);
+  // When the header rules pass, the first JPEG encode (in a libvips worker
+  // thread) is started before the pixel rules are measured (on this thread),
+  // so the two overlap. If a pixel rule then fails, that encode is discarded.
+  const output = checks.every((c) => c.passed) ? await startStandardPhoto(data, width, height, opts) : undefined;
+  checks.push(...pixelChecks(measurePixels(data, width, height), opts));
+
+  const accepted = checks.every((c) => c.passed);
+  if (!accepted || output === undefined) {
+    output?.abandon();
+    return { accepted: false, checks, source };
+  }
+  return { accepted, checks, processed: await output.finish(), source };
+}
+
+/** FORMAT, FILE_SIZE, DIMENSIONS, PORTRAIT: rules answered by the header and byte count. */
+function headerChecks(
+  format: string,
+  magic: string,
+  bytes: number,
+  width: number,
+  height: number,
+  opts: PhotoAuditOptions,
+): PhotoCheck[] {
   const checks: PhotoCheck[] = [];
+  const jpegMagic = magic === 'ffd8ff';
 
   // 1. FORMAT: by content, never by file name.
   const isJpeg = jpegMagic && format === 'jpeg';
@@ -577,7 +600,12 @@ export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOpti
         ),
   );
 
-  const m = measurePixels(data, width, height);
+  return checks;
+}
+
+/** BACKGROUND, BRIGHTNESS, UPSCALED: rules answered by the pixel measurements. */
+function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[] {
+  const checks: PhotoCheck[] = [];
 
   // 5. BACKGROUND: uniform and plain red, white or blue.
   const bg = m.background;
@@ -694,42 +722,52 @@ export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOpti
         ),
   );
 
-  const accepted = checks.every((c) => c.passed);
-  if (!accepted) {
-    return { accepted, checks, source };
-  }
-  const processed = await produceStandardPhoto(data, width, height, opts);
-  return { accepted, checks, processed, source };
+  return checks;
 }
 
 // ---------------------------------------------------------------------------
 // Output: crop, resize, size-targeted JPEG encode
 // ---------------------------------------------------------------------------
 
-async function produceStandardPhoto(data: Buffer, width: number, height: number, opts: PhotoAuditOptions): Promise<ProcessedPhoto> {
+interface PendingStandardPhoto {
+  /** Completes the quality search and returns the processed photo. */
+  finish(): Promise<ProcessedPhoto>;
+  /** Drops the speculative encode. */
+  abandon(): void;
+}
+
+/**
+ * Prepares the standard photo: estimates the JPEG size curve, picks the first
+ * quality and starts its encode without waiting for it.
+ */
+async function startStandardPhoto(data: Buffer, width: number, height: number, opts: PhotoAuditOptions): Promise<PendingStandardPhoto> {
   const crop = computePortraitCrop(width, height);
   const raw = { width, height, channels: 3 as const };
-  const resized = (): sharp.Sharp =>
-    sharp(data, { raw }).extract(crop).resize(PHOTO_OUTPUT_WIDTH, PHOTO_OUTPUT_HEIGHT, { fit: 'fill' });
-
   const tables = await quantisationTables();
   const estimator = new JpegSizeEstimator(tables, sampleOutputBlocks(data, width, height, crop, tables, opts.maxQuality));
-  // The first encode runs fused with the resize; the resized pixels are only
-  // materialised when a second encode is needed (rare: see JpegSizeEstimator).
-  let small: Buffer | undefined;
-  let fusedUsed = false;
-  const encode = async (quality: number): Promise<Buffer> => {
-    if (!fusedUsed) {
-      fusedUsed = true;
-      return resized().jpeg(photoJpegOptions(quality)).toBuffer();
-    }
-    small ??= await resized().raw().toBuffer();
-    return sharp(small, { raw: { width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, channels: 3 } })
+  const predict = (quality: number): number => estimator.bytes(quality);
+  // Each probe crops, resizes and encodes in one libvips pipeline from the
+  // decoded buffer. Materialising the 295×413 pixels once and re-encoding them
+  // would only pay off from the 4th probe on, and the estimate makes more than
+  // 2 probes rare.
+  const encode = (quality: number): Promise<Buffer> =>
+    sharp(data, { raw })
+      .extract(crop)
+      .resize(PHOTO_OUTPUT_WIDTH, PHOTO_OUTPUT_HEIGHT, { fit: 'fill' })
       .jpeg(photoJpegOptions(quality))
       .toBuffer();
+  const firstQuality = qualityForTarget(predict, 1, opts.targetBytes, opts.maxOutputBytes, opts.minQuality, opts.maxQuality);
+  const first = encode(firstQuality);
+  return {
+    abandon: () => {
+      first.catch(() => undefined);
+    },
+    finish: async () => {
+      const reuseFirst = (quality: number): Promise<Buffer> => (quality === firstQuality ? first : encode(quality));
+      const { jpeg, quality } = await searchQuality(reuseFirst, predict, opts);
+      return { jpeg, width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, bytes: jpeg.length, quality };
+    },
   };
-  const { jpeg, quality } = await searchQuality(encode, (q) => estimator.bytes(q), opts);
-  return { jpeg, width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, bytes: jpeg.length, quality };
 }
 
 /** IJG quality → quantisation-table scale in percent (libjpeg's jpeg_quality_scaling). */
@@ -1113,9 +1151,9 @@ function sampleOutputBlocks(
  * its first encode. It never decides anything on its own, it only seeds the search.
  */
 class JpegSizeEstimator {
-  static readonly A = 1707;
-  static readonly B = 2.627;
-  static readonly C = 1.258;
+  static readonly A = 1671;
+  static readonly B = 3.492;
+  static readonly C = 0.762;
   private readonly cache = new Map<number, number>();
 
   constructor(
