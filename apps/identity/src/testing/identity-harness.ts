@@ -76,6 +76,14 @@ export class IdentityHarness {
     return this.lastSmsCode(phone);
   }
 
+  /** Moves the phone's last code 2 minutes into the past, as if the resend interval had passed. */
+  async passSmsInterval(phone: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sms_code SET sent_at = sent_at - interval '121 seconds', expires_at = expires_at - interval '121 seconds' WHERE phone = $1`,
+      [phone],
+    );
+  }
+
   async lastSmsCode(phone: string): Promise<string> {
     const inbox = await this.request<{ messages: Array<{ text: string }> }>('GET', `/api/v1/sandbox/sms?phone=${phone}`);
     const code = /(\d{6})/.exec(inbox.body.messages[0]?.text ?? '')?.[1];
