@@ -107,6 +107,7 @@ export function runVisible(cmd, args, { signal, stripAnsi = false, ...opts } = {
     const child = spawn(cmd, args, { stdio: ['ignore', stripAnsi ? 'pipe' : 2, stripAnsi ? 'pipe' : 2], ...opts });
     if (stripAnsi) {
       // Some tools (Maven 3.8) emit colour resets even in batch mode.
+      // eslint-disable-next-line no-control-regex -- ANSI escape sequences start with the ESC control character
       const forward = (chunk) => process.stderr.write(chunk.toString('utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
       child.stdout?.on('data', forward);
       child.stderr?.on('data', forward);

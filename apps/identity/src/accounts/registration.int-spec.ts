@@ -15,8 +15,8 @@ describe('registration (ID-1 … ID-5)', () => {
     probe = await new KafkaProbe(testEnvironment().kafkaBrokers).start([IdentityTopics.AccountRegistered, IdentityTopics.VerificationChanged]);
   });
   after(async () => {
-    await probe.stop();
-    await h.stop();
+    await probe?.stop();
+    await h?.stop();
   });
 
   async function register(body: Record<string, unknown>) {

@@ -7,13 +7,17 @@ import sharp from 'sharp';
  *
  * Design:
  * - The source is decoded ONCE into an 8-bit sRGB raw buffer (EXIF orientation
- *   applied). Every pixel measurement is computed from that buffer in a single
- *   sweep of sampled pixels; the processed photo is cut and resized from the same
- *   buffer, so the JPEG is never decoded twice.
+ *   applied; the header is read alongside for the format). Every pixel
+ *   measurement is computed in JavaScript from sampled pixels of that buffer,
+ *   and the processed photo is cut, resized and encoded from the same buffer.
  * - Every rule is evaluated and reported, passed or not, so the user sees all
  *   problems at once. Only an input that cannot be decoded at all yields a
  *   single failed FORMAT check.
- * - No I/O, no state: the result depends only on the input bytes and options.
+ * - The JPEG quality for "about 10 KB" is searched with real encodes, seeded by
+ *   a size estimate computed from the DCT of sampled output blocks, so usually
+ *   one encode suffices (see searchQuality and JpegSizeEstimator).
+ * - No I/O and no per-call state: the result depends only on the input bytes
+ *   and options (the encoder's quantisation tables are read once and cached).
  */
 
 export type PhotoRule =
@@ -88,9 +92,13 @@ export interface PhotoAuditOptions {
   maxPixels: number;
   /** BACKGROUND: maximum standard deviation (0–255) of any RGB channel over the sampled border. */
   maxBackgroundStdDev: number;
-  /** BRIGHTNESS: minimum mean luma (BT.601, 0–255) of the subject area. */
+  /**
+   * BRIGHTNESS: minimum mean luma (BT.601, 0–255) of the subject. Deliberately
+   * low: dark skin, black hair and dark clothes together must not be taken for
+   * underexposure; a clearly underexposed photo is far below it.
+   */
   minLuma: number;
-  /** BRIGHTNESS: maximum mean luma of the subject area. */
+  /** BRIGHTNESS: maximum mean luma of the subject (washed-out, overexposed faces). */
   maxLuma: number;
   /** UPSCALED: minimum ratio of fine-scale to coarse-scale detail energy (see {@link measurePixels}). */
   minDetailRatio: number;
@@ -114,7 +122,7 @@ export const DEFAULT_PHOTO_AUDIT_OPTIONS: Readonly<PhotoAuditOptions> = Object.f
   minShortSide: 215,
   maxPixels: 40_000_000,
   maxBackgroundStdDev: 12,
-  minLuma: 50,
+  minLuma: 45,
   maxLuma: 220,
   minDetailRatio: 0.25,
   targetBytes: 10 * 1024,
@@ -238,7 +246,10 @@ function clamp01(x: number): number {
 
 export interface PixelMeasurements {
   background: { meanR: number; meanG: number; meanB: number; stdDev: number; samples: number };
+  /** Mean luma of the subject (see {@link measurePixels}). */
   subjectMeanLuma: number;
+  /** Share of the subject box that differs from the background colour. */
+  foregroundShare: number;
   overallMeanLuma: number;
   /** Mean squared 4-neighbour Laplacian of the luma at full resolution. */
   fineEnergy: number;
@@ -248,13 +259,15 @@ export interface PixelMeasurements {
   detailRatio: number;
 }
 
-/** Horizontal bands sampled by the detail (UPSCALED) measurement. */
-const DETAIL_BANDS = 24;
+/** A pixel is foreground when its RGB distance (sum of |Δ|) to the background mean exceeds this (or 6 σ of the background). */
+const FOREGROUND_MIN_DISTANCE = 45;
+/** Below this share of foreground in the subject box, the whole box is used for brightness. */
+const MIN_FOREGROUND_SHARE = 0.2;
 
-/** Fixed-point BT.601 luma: (77 R + 150 G + 29 B) / 256. */
-function lumaAt(data: Uint8Array, offset: number): number {
-  return (77 * data[offset] + 150 * data[offset + 1] + 29 * data[offset + 2]) >> 8;
-}
+/** Horizontal bands sampled by the detail (UPSCALED) measurement. */
+const DETAIL_BANDS = 16;
+
+// Luma is fixed-point BT.601: (77 R + 150 G + 29 B) / 256.
 
 /**
  * Measures an 8-bit RGB raw image (3 channels, row-major).
@@ -265,12 +278,15 @@ function lumaAt(data: Uint8Array, offset: number): number {
  *   shoulders reach the edges there. Reported: mean colour and the largest
  *   per-channel standard deviation over the union of the strips, so both
  *   noise/texture and a colour change between strips count as non-uniform.
- * - Brightness: mean luma of the subject box (the middle 50 % of the width,
- *   20 %–80 % of the height: face, neck, collar), sampled every 3rd pixel of every 3rd row; the
- *   background's own brightness is the BACKGROUND rule's business, and a white
- *   background would otherwise hide an underexposed face. The overall mean is
- *   reported for information.
- * - Detail (UPSCALED): in up to DETAIL_BANDS (24) horizontal bands spread over the height,
+ * - Brightness: mean luma of the subject, i.e. of the pixels of the subject box
+ *   (the middle 50 % of the width, 20 %–80 % of the height: face, hair, neck,
+ *   collar; every 3rd pixel of every 3rd row) whose colour differs from the
+ *   background mean by more than max(45, 6 σ). The background's brightness is
+ *   the BACKGROUND rule's business, and counting it would let a white
+ *   background hide an underexposed face. When less than 20 % of the box
+ *   differs (a pale face on a white background), the whole box is used. The
+ *   overall mean luma is reported for information only.
+ * - Detail (UPSCALED): in up to DETAIL_BANDS (16) horizontal bands spread over the height,
  *   the mean squared Laplacian of the luma at full resolution (fine) and of the
  *   2×2 box-downsampled luma (coarse). Photographs are roughly scale-invariant,
  *   so both are of the same order (ratio ≈ 0.35–1.2 for camera photos; white
@@ -292,6 +308,12 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
   const topRows = Math.max(2, Math.round(height * 0.04));
   const sideBottom = Math.max(topRows, Math.round(height * 0.5));
   const sideColumns = Math.max(2, Math.round(width * 0.1));
+  // [y0, y1, x0, x1] of the top strip and the two side strips (no overlap).
+  const strips = [
+    [0, Math.min(topRows, height), 0, width],
+    [topRows, sideBottom, 0, Math.min(sideColumns, width)],
+    [topRows, sideBottom, Math.max(0, width - sideColumns), width],
+  ];
   let bgN = 0;
   let sR = 0;
   let sG = 0;
@@ -299,10 +321,10 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
   let qR = 0;
   let qG = 0;
   let qB = 0;
-  const addBackground = (y0: number, y1: number, x0: number, x1: number): void => {
+  for (const [y0, y1, x0, x1] of strips) {
     for (let y = y0; y < y1; y += 2) {
-      let offset = y * stride + x0 * channels;
-      for (let x = x0; x < x1; x += 2, offset += 2 * channels) {
+      const end = y * stride + x1 * channels;
+      for (let offset = y * stride + x0 * channels; offset < end; offset += 2 * channels) {
         const r = data[offset];
         const g = data[offset + 1];
         const b = data[offset + 2];
@@ -312,13 +334,10 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
         qR += r * r;
         qG += g * g;
         qB += b * b;
-        bgN += 1;
       }
+      bgN += (x1 - x0 + 1) >> 1;
     }
-  };
-  addBackground(0, Math.min(topRows, height), 0, width);
-  addBackground(topRows, sideBottom, 0, Math.min(sideColumns, width));
-  addBackground(topRows, sideBottom, Math.max(0, width - sideColumns), width);
+  }
   const n = Math.max(1, bgN);
   const meanR = sR / n;
   const meanG = sG / n;
@@ -327,26 +346,41 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
     Math.max(0, qR / n - meanR * meanR, qG / n - meanG * meanG, qB / n - meanB * meanB),
   );
 
-  // Subject box and overall brightness.
+  // Subject brightness: box pixels that stand out from the background colour.
   const sx0 = Math.floor(width * 0.25);
   const sx1 = Math.max(sx0 + 1, Math.ceil(width * 0.75));
   const sy0 = Math.floor(height * 0.2);
   const sy1 = Math.max(sy0 + 1, Math.ceil(height * 0.8));
-  let subjectSum = 0;
-  let subjectN = 0;
+  const foregroundDistance = Math.max(FOREGROUND_MIN_DISTANCE, 6 * stdDev);
+  let boxSum = 0;
+  let boxN = 0;
+  let foregroundSum = 0;
+  let foregroundN = 0;
   for (let y = sy0; y < sy1 && y < height; y += 3) {
     let offset = y * stride + sx0 * channels;
     for (let x = sx0; x < sx1 && x < width; x += 3, offset += 3 * channels) {
-      subjectSum += lumaAt(data, offset);
-      subjectN += 1;
+      const r = data[offset];
+      const g = data[offset + 1];
+      const b = data[offset + 2];
+      const luma = (77 * r + 150 * g + 29 * b) >> 8;
+      boxSum += luma;
+      boxN += 1;
+      const distance = Math.abs(r - meanR) + Math.abs(g - meanG) + Math.abs(b - meanB);
+      if (distance > foregroundDistance) {
+        foregroundSum += luma;
+        foregroundN += 1;
+      }
     }
   }
+  const foregroundShare = boxN > 0 ? foregroundN / boxN : 0;
+  const subjectMeanLuma =
+    foregroundShare >= MIN_FOREGROUND_SHARE ? foregroundSum / foregroundN : boxN > 0 ? boxSum / boxN : 0;
   let overallSum = 0;
   let overallN = 0;
   for (let y = 1; y < height; y += 6) {
     let offset = y * stride + channels;
     for (let x = 1; x < width; x += 6, offset += 6 * channels) {
-      overallSum += lumaAt(data, offset);
+      overallSum += (77 * data[offset] + 150 * data[offset + 1] + 29 * data[offset + 2]) >> 8;
       overallN += 1;
     }
   }
@@ -407,7 +441,8 @@ export function measurePixels(data: Uint8Array, width: number, height: number): 
 
   return {
     background: { meanR, meanG, meanB, stdDev, samples: bgN },
-    subjectMeanLuma: subjectN > 0 ? subjectSum / subjectN : 0,
+    subjectMeanLuma,
+    foregroundShare,
     overallMeanLuma: overallN > 0 ? overallSum / overallN : 0,
     fineEnergy,
     coarseEnergy,
@@ -506,19 +541,14 @@ export async function auditPhoto(input: Buffer, options?: Partial<PhotoAuditOpti
   const { width, height } = info;
   const source = { width, height, bytes, format };
 
-  const checks = headerChecks(format, magic, bytes, width, height, opts);
-  // When the header rules pass, the first JPEG encode (in a libvips worker
-  // thread) is started before the pixel rules are measured (on this thread),
-  // so the two overlap. If a pixel rule then fails, that encode is discarded.
-  const output = checks.every((c) => c.passed) ? await startStandardPhoto(data, width, height, opts) : undefined;
-  checks.push(...pixelChecks(measurePixels(data, width, height), opts));
-
-  const accepted = checks.every((c) => c.passed);
-  if (!accepted || output === undefined) {
-    output?.abandon();
+  const checks = [
+    ...headerChecks(format, magic, bytes, width, height, opts),
+    ...pixelChecks(measurePixels(data, width, height), opts),
+  ];
+  if (!checks.every((c) => c.passed)) {
     return { accepted: false, checks, source };
   }
-  return { accepted, checks, processed: await output.finish(), source };
+  return { accepted: true, checks, processed: await produceStandardPhoto(data, width, height, opts), source };
 }
 
 /** FORMAT, FILE_SIZE, DIMENSIONS, PORTRAIT: rules answered by the header and byte count. */
@@ -661,6 +691,7 @@ function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[
   const luma = m.subjectMeanLuma;
   const brightnessMeasured = {
     subjectMeanLuma: round(luma),
+    foregroundShare: round(m.foregroundShare, 2),
     overallMeanLuma: round(m.overallMeanLuma),
     minLuma: opts.minLuma,
     maxLuma: opts.maxLuma,
@@ -670,8 +701,8 @@ function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[
       check(
         'BRIGHTNESS',
         false,
-        `Brightness: the photo is too dark (mean brightness ${round(luma)}, at least ${opts.minLuma}).`,
-        `亮度：照片过暗（平均亮度 ${round(luma)}，应不低于 ${opts.minLuma}）。`,
+        `Brightness: the person in the photo is too dark (mean brightness ${round(luma)}, at least ${opts.minLuma}).`,
+        `亮度：人像过暗（平均亮度 ${round(luma)}，应不低于 ${opts.minLuma}）。`,
         { ...brightnessMeasured, problem: 'too_dark' },
       ),
     );
@@ -680,8 +711,8 @@ function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[
       check(
         'BRIGHTNESS',
         false,
-        `Brightness: the photo is too bright (mean brightness ${round(luma)}, at most ${opts.maxLuma}).`,
-        `亮度：照片过亮（平均亮度 ${round(luma)}，应不高于 ${opts.maxLuma}）。`,
+        `Brightness: the person in the photo is too bright (mean brightness ${round(luma)}, at most ${opts.maxLuma}).`,
+        `亮度：人像过亮（平均亮度 ${round(luma)}，应不高于 ${opts.maxLuma}）。`,
         { ...brightnessMeasured, problem: 'too_bright' },
       ),
     );
@@ -690,8 +721,8 @@ function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[
       check(
         'BRIGHTNESS',
         true,
-        `Brightness: mean brightness ${round(luma)}, within ${opts.minLuma}–${opts.maxLuma}.`,
-        `亮度：平均亮度 ${round(luma)}，在 ${opts.minLuma}–${opts.maxLuma} 之间。`,
+        `Brightness: the person's mean brightness ${round(luma)} is within ${opts.minLuma}–${opts.maxLuma}.`,
+        `亮度：人像平均亮度 ${round(luma)}，在 ${opts.minLuma}–${opts.maxLuma} 之间。`,
         { ...brightnessMeasured, problem: 'none' },
       ),
     );
@@ -729,23 +760,12 @@ function pixelChecks(m: PixelMeasurements, opts: PhotoAuditOptions): PhotoCheck[
 // Output: crop, resize, size-targeted JPEG encode
 // ---------------------------------------------------------------------------
 
-interface PendingStandardPhoto {
-  /** Completes the quality search and returns the processed photo. */
-  finish(): Promise<ProcessedPhoto>;
-  /** Drops the speculative encode. */
-  abandon(): void;
-}
-
-/**
- * Prepares the standard photo: estimates the JPEG size curve, picks the first
- * quality and starts its encode without waiting for it.
- */
-async function startStandardPhoto(data: Buffer, width: number, height: number, opts: PhotoAuditOptions): Promise<PendingStandardPhoto> {
+/** Crops, resizes and encodes the standard photo with the size-targeted quality search. */
+async function produceStandardPhoto(data: Buffer, width: number, height: number, opts: PhotoAuditOptions): Promise<ProcessedPhoto> {
   const crop = computePortraitCrop(width, height);
   const raw = { width, height, channels: 3 as const };
   const tables = await quantisationTables();
   const estimator = new JpegSizeEstimator(tables, sampleOutputBlocks(data, width, height, crop, tables, opts.maxQuality));
-  const predict = (quality: number): number => estimator.bytes(quality);
   // Each probe crops, resizes and encodes in one libvips pipeline from the
   // decoded buffer. Materialising the 295×413 pixels once and re-encoding them
   // would only pay off from the 4th probe on, and the estimate makes more than
@@ -756,27 +776,13 @@ async function startStandardPhoto(data: Buffer, width: number, height: number, o
       .resize(PHOTO_OUTPUT_WIDTH, PHOTO_OUTPUT_HEIGHT, { fit: 'fill' })
       .jpeg(photoJpegOptions(quality))
       .toBuffer();
-  const firstQuality = qualityForTarget(predict, 1, opts.targetBytes, opts.maxOutputBytes, opts.minQuality, opts.maxQuality);
-  const first = encode(firstQuality);
-  return {
-    abandon: () => {
-      first.catch(() => undefined);
-    },
-    finish: async () => {
-      const reuseFirst = (quality: number): Promise<Buffer> => (quality === firstQuality ? first : encode(quality));
-      const { jpeg, quality } = await searchQuality(reuseFirst, predict, opts);
-      return { jpeg, width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, bytes: jpeg.length, quality };
-    },
-  };
+  const { jpeg, quality } = await searchQuality(encode, (q) => estimator.bytes(q), opts);
+  return { jpeg, width: PHOTO_OUTPUT_WIDTH, height: PHOTO_OUTPUT_HEIGHT, bytes: jpeg.length, quality };
 }
 
 /** IJG quality → quantisation-table scale in percent (libjpeg's jpeg_quality_scaling). */
 function qualityToScale(quality: number): number {
   return quality < 50 ? 5000 / quality : 200 - 2 * quality;
-}
-
-function clampQuality(q: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, Math.round(q)));
 }
 
 /**
@@ -897,7 +903,7 @@ const ZIGZAG_TO_NATURAL = Uint8Array.from([
 ]);
 
 /** Base (quality 50) luma and chroma quantisation tables in natural order. */
-interface QuantisationTables {
+export interface QuantisationTables {
   luma: Uint16Array;
   chroma: Uint16Array;
 }
@@ -955,19 +961,29 @@ export function parseQuantisationTables(jpeg: Buffer): QuantisationTables {
   return { luma, chroma: tables.get(1) ?? luma };
 }
 
-/** DCT_BASIS[u * 4 + x] = c(u)/2 · cos((2x + 1) u π / 16) for x < 4: half of the orthonormal 8-point DCT-II basis. */
-const DCT_BASIS = Float64Array.from({ length: 32 }, (_unused, index) => {
-  const u = index >> 2;
-  const x = index & 3;
-  return (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-});
+/** c(u)/2 · cos((2x + 1) u π / 16): the orthonormal 8-point DCT-II basis, u = 1…7, x = 0…3. */
+function basis(u: number, x: number): number {
+  return 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+}
+const DC = 0.5 * Math.SQRT1_2; // u = 0 (and |basis| for u = 4)
+const C1 = [basis(1, 0), basis(1, 1), basis(1, 2), basis(1, 3)];
+const C2 = [basis(2, 0), basis(2, 1)]; // u = 2: (c, s, −s, −c) pattern
+const C3 = [basis(3, 0), basis(3, 1), basis(3, 2), basis(3, 3)];
+const C5 = [basis(5, 0), basis(5, 1), basis(5, 2), basis(5, 3)];
+const C7 = [basis(7, 0), basis(7, 1), basis(7, 2), basis(7, 3)];
+const [C1a, C1b, C1c, C1d] = C1;
+const [C2a, C2b] = C2;
+const [C3a, C3b, C3c, C3d] = C3;
+const [C5a, C5b, C5c, C5d] = C5;
+const [C7a, C7b, C7c, C7d] = C7;
 
 /**
- * 8-point DCT-II of src[at], src[at + step], … into dst[to], dst[to + dstStep], …
+ * 8-point DCT-II of src[at], src[at + step], … into dst[to], dst[to + step], …
  * Even/odd split: basis u at 7 − x equals (−1)^u times basis u at x, so even
- * outputs use the sums s[x] + s[7−x] and odd outputs the differences.
+ * outputs use the sums s[x] + s[7−x] and odd outputs the differences; u = 0, 2,
+ * 4, 6 have the symmetric patterns (1,1,1,1), (c,s,−s,−c), (1,−1,−1,1), (s,−c,c,−s).
  */
-function dct8(src: Float64Array, at: number, step: number, dst: Float64Array, to: number, dstStep: number): void {
+function dct8(src: Float64Array, at: number, step: number, dst: Float64Array, to: number): void {
   const s0 = src[at];
   const s1 = src[at + step];
   const s2 = src[at + 2 * step];
@@ -984,20 +1000,24 @@ function dct8(src: Float64Array, at: number, step: number, dst: Float64Array, to
   const b1 = s1 - s6;
   const b2 = s2 - s5;
   const b3 = s3 - s4;
-  const B = DCT_BASIS;
-  for (let u = 0; u < 8; u += 1) {
-    const m = u * 4;
-    dst[to + u * dstStep] =
-      (u & 1) === 0
-        ? B[m] * a0 + B[m + 1] * a1 + B[m + 2] * a2 + B[m + 3] * a3
-        : B[m] * b0 + B[m + 1] * b1 + B[m + 2] * b2 + B[m + 3] * b3;
-  }
+  const e0 = a0 + a3;
+  const e1 = a1 + a2;
+  const o0 = a0 - a3;
+  const o1 = a1 - a2;
+  dst[to] = DC * (e0 + e1);
+  dst[to + step] = C1a * b0 + C1b * b1 + C1c * b2 + C1d * b3;
+  dst[to + 2 * step] = C2a * o0 + C2b * o1;
+  dst[to + 3 * step] = C3a * b0 + C3b * b1 + C3c * b2 + C3d * b3;
+  dst[to + 4 * step] = DC * (e0 - e1);
+  dst[to + 5 * step] = C5a * b0 + C5b * b1 + C5c * b2 + C5d * b3;
+  dst[to + 6 * step] = C2b * o0 - C2a * o1;
+  dst[to + 7 * step] = C7a * b0 + C7b * b1 + C7c * b2 + C7d * b3;
 }
 
 /** 2-D 8×8 DCT of `block` (row-major) into `out`. */
 function dct8x8(block: Float64Array, out: Float64Array, tmp: Float64Array): void {
-  for (let y = 0; y < 8; y += 1) dct8(block, y * 8, 1, tmp, y * 8, 1);
-  for (let u = 0; u < 8; u += 1) dct8(tmp, u, 8, out, u, 8);
+  for (let y = 0; y < 64; y += 8) dct8(block, y, 1, tmp, y);
+  for (let u = 0; u < 8; u += 1) dct8(tmp, u, 8, out, u);
 }
 
 /** Quantiser of each position for a quality (libjpeg scaling, baseline range 1…255). */
@@ -1096,14 +1116,16 @@ function sampleOutputBlocks(
         const p1 = ra + cbo;
         const p2 = rb + ca;
         const p3 = rb + cbo;
-        const r = (data[p0] + data[p1] + data[p2] + data[p3]) * 0.25;
-        const g = (data[p0 + 1] + data[p1 + 1] + data[p2 + 1] + data[p3 + 1]) * 0.25;
-        const b = (data[p0 + 2] + data[p1 + 2] + data[p2 + 2] + data[p3 + 2]) * 0.25;
-        // JFIF YCbCr (BT.601 full range), luma level-shifted by 128.
-        luma[y * 16 + x] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
+        // Sums of the 4 taps; the ¼ of the average is folded into the coefficients.
+        const r = data[p0] + data[p1] + data[p2] + data[p3];
+        const g = data[p0 + 1] + data[p1 + 1] + data[p2 + 1] + data[p3 + 1];
+        const b = data[p0 + 2] + data[p1 + 2] + data[p2 + 2] + data[p3 + 2];
+        // JFIF YCbCr (BT.601 full range), luma level-shifted by 128; chroma is
+        // the mean of 2×2 output pixels (4:2:0), hence a further ¼.
+        luma[y * 16 + x] = 0.07475 * r + 0.14675 * g + 0.0285 * b - 128;
         const ci = (y >> 1) * 8 + (x >> 1);
-        cb[ci] += -0.042184 * r - 0.082816 * g + 0.125 * b;
-        cr[ci] += 0.125 * r - 0.104672 * g - 0.020328 * b;
+        cb[ci] += -0.010546 * r - 0.020704 * g + 0.03125 * b;
+        cr[ci] += 0.03125 * r - 0.026168 * g - 0.005082 * b;
       }
     }
     for (let part = 0; part < 4; part += 1) {
@@ -1123,8 +1145,8 @@ function sampleOutputBlocks(
         }
       }
     }
-    for (const plane of [cb, cr]) {
-      dct8x8(plane, coeffs, tmp);
+    for (let plane = 0; plane < 2; plane += 1) {
+      dct8x8(plane === 0 ? cb : cr, coeffs, tmp);
       for (let k = 1; k < 64; k += 1) {
         const c = coeffs[k] < 0 ? -coeffs[k] : coeffs[k];
         if (c >= chromaLimit[k]) {

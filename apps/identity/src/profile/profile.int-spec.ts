@@ -10,7 +10,7 @@ describe('recovery and registration maintenance (ID-6, ID-9, ID-10, ID-11)', () 
   before(async () => {
     h = await IdentityHarness.start();
   });
-  after(() => h.stop());
+  after(() => h?.stop());
 
   const claimOf = (body: Record<string, unknown>) => ({ realName: body.realName, idType: body.idType, idNumber: body.idNumber });
 

@@ -10,7 +10,7 @@ describe('SMS codes, captcha, login and tokens (ID-4, ID-8)', () => {
   before(async () => {
     h = await IdentityHarness.start({ LOGIN_MAX_FAILURES: '3' });
   });
-  after(() => h.stop());
+  after(() => h?.stop());
 
   describe('SMS codes', () => {
     it('sends one code per phone per 2 minutes: a second request gets 429', async () => {

@@ -136,8 +136,8 @@ export class IdentityHarness {
     const username = unique.username('s');
     const id = randomUUID();
     await this.dataSource.query(
-      `INSERT INTO account (id, username, username_key, password_hash, account_type, roles, real_name, phone, verification_status)
-       VALUES ($1, $2, $2, $3, 'staff', $4, '协会工作人员', $5, 'verified')`,
+      `INSERT INTO account (id, username, username_key, password_hash, account_type, roles, real_name, phone, verification_status, version)
+       VALUES ($1, $2, $2, $3, 'staff', $4, '协会工作人员', $5, 'verified', 1)`,
       [id, username, await new PasswordHasher(12).hash('Staff12345'), roles, unique.phone()],
     );
     const { accessToken } = await this.login(username, 'Staff12345');
