@@ -78,10 +78,11 @@ function writeIndex(dir, serviceName) {
   });
   writeFileSync(
     join(dir, 'index.ts'),
-    `${imports.map((i) => i.line).join('\n')}
+    `import type { MigrationInterface } from 'typeorm';
+${imports.map((i) => i.line).join('\n')}
 
 /** Generated migrations of the ${serviceName} schema, in order (see docs/architecture.md, "Migrations"). */
-export const ${serviceName.toUpperCase()}_MIGRATIONS: Function[] = [${imports.map((i) => i.cls).join(', ')}];
+export const ${serviceName.toUpperCase()}_MIGRATIONS: Array<new () => MigrationInterface> = [${imports.map((i) => i.cls).join(', ')}];
 `,
   );
 }

@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PLATFORM_ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -6,8 +6,8 @@ export interface ServiceDataSourceOptions {
   url: string;
   /** The service's own Postgres schema; no service reads another's. */
   schema: string;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: MixedList<Function | string>;
+  entities: NonNullable<DataSourceOptions['entities']>;
+  migrations: NonNullable<DataSourceOptions['migrations']>;
   poolSize?: number;
   applicationName?: string;
 }

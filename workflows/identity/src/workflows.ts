@@ -90,7 +90,8 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
     },
   );
 
-  async function moveTo(status: VerificationStatus, reason: string | null, actorId: string | null): Promise<void> {
+  /** Records the change first; the visible state (and an Update waiting on it) moves after. */
+  async function moveTo(status: VerificationStatus, reason: string | null, actorId: string | null, round = state.round): Promise<void> {
     const previousStatus = state.history.length === 0 ? null : state.status;
     step += 1;
     await recorder.recordVerification({
@@ -101,10 +102,11 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
       previousStatus,
       reason,
       actorId,
-      round: state.round,
+      round,
     });
     state.history.push({ status, at: new Date().toISOString(), reason, actorId });
     state.status = status;
+    state.round = round;
   }
 
   async function awaitDecision(): Promise<StaffDecision> {
@@ -153,9 +155,8 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
         await moveTo('onsite-required', decision.opinion, decision.decidedBy);
         break;
       case 'return':
-        state.round += 1;
         state.proofId = null;
-        await moveTo('awaiting-proof', decision.opinion, decision.decidedBy);
+        await moveTo('awaiting-proof', decision.opinion, decision.decidedBy, state.round + 1);
         break;
       default:
         throw ApplicationFailure.nonRetryable(`unknown outcome ${String(decision.outcome)}`);

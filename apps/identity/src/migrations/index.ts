@@ -1,4 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795508307218 } from './1795508307218-InitialSchema';
 
 /** Generated migrations of the identity schema, in order (see docs/architecture.md, "Migrations"). */
-export const IDENTITY_MIGRATIONS: Function[] = [InitialSchema1795508307218];
+export const IDENTITY_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795508307218];

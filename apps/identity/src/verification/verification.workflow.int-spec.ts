@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { installWorkerRuntime } from '@certhub/temporal';
+import { testEnvironment, unique } from '@certhub/testing';
+import {
+  decideUpdate,
+  identityVerification,
+  submitProofUpdate,
+  verificationStateQuery,
+  type IdentityActivities,
+  type ProviderOutcome,
+  type RecordVerificationInput,
+} from '@certhub/workflows-identity';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Histories recorded by these tests are replayed against the current workflow code (determinism). */
+const historiesDir = () => join(testEnvironment().repoRoot, 'workflows', 'identity', 'histories');
+
+describe('identity verification workflow (ID-12) with the time-skipping server', () => {
+  let env: TestWorkflowEnvironment;
+  const bundle = () => ({ codePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js') });
+
+  before(async () => {
+    installWorkerRuntime('ERROR');
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
+    });
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  /** Activities that record what the workflow asked for; the provider answers as told. */
+  function fakeActivities(provider: () => ProviderOutcome) {
+    const recorded: RecordVerificationInput[] = [];
+    const reminders: number[] = [];
+    const activities: IdentityActivities = {
+      async checkWithVerificationProvider() {
+        return { outcome: provider() };
+      },
+      async recordVerification(input) {
+        recorded.push(input);
+      },
+      async remindVerificationStaff({ waitingSinceDays }) {
+        reminders.push(waitingSinceDays);
+      },
+    };
+    return { activities, recorded, reminders };
+  }
+
+  const started: string[] = [];
+
+  /**
+   * Runs the scenario with a worker; whatever happens, workflows it left running are terminated,
+   * since one stuck workflow would stop the test server from skipping time for the next test.
+   */
+  async function run<T>(activities: IdentityActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = `identity-test-${unique.id()}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle(), activities });
+    try {
+      return await worker.runUntil(fn(taskQueue));
+    } finally {
+      for (const id of started.splice(0)) await env.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined);
+    }
+  }
+
+  async function start(taskQueue: string, input: { proofWaitDays?: number; staffReminderDays?: number } = {}) {
+    const accountId = unique.id();
+    const handle = await env.client.workflow.start(identityVerification.workflowType, {
+      taskQueue,
+      workflowId: identityVerification.workflowId(accountId),
+      args: [{ accountId, ...input }],
+    });
+    started.push(handle.workflowId);
+    return handle;
+  }
+
+  async function saveHistory(name: string, workflowId: string) {
+    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    mkdirSync(historiesDir(), { recursive: true });
+    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
+  }
+
+  it('verified by the provider: one step, done', async () => {
+    const fake = fakeActivities(() => 'verified');
+    const result = await run(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      const state = await handle.result();
+      await saveHistory('verified-by-provider', handle.workflowId);
+      return state;
+    });
+    assert.equal(result.status, 'verified');
+    assert.deepEqual(fake.recorded.map((r) => [r.step, r.status]), [[1, 'verified']]);
+  });
+
+  it('not verifiable: proof, staff approval, verified; stale and repeated decisions are refused', async () => {
+    const fake = fakeActivities(() => 'not-verifiable');
+    const result = await run(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitForStatus(handle, 'awaiting-proof');
+      await assert.rejects(
+        handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '', decidedBy: 'staff-1', round: 1 }] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'VERIFICATION_NOT_AWAITING_DECISION',
+      );
+      const afterProof = await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p1', round: 1 }] });
+      assert.equal(afterProof.status, 'awaiting-staff');
+      await assert.rejects(
+        handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: 'ok', decidedBy: 'staff-1', round: 2 }] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'VERIFICATION_STALE_ROUND',
+      );
+      const decided = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料真实', decidedBy: 'staff-1', round: 1 }], updateId: 'req-1' });
+      assert.equal(decided.status, 'verified');
+      // The same update id again is the same update: no second decision.
+      const repeated = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: 'x', decidedBy: 'staff-1', round: 1 }], updateId: 'req-1' });
+      assert.equal(repeated.status, 'verified');
+      const state = await handle.result();
+      await saveHistory('proof-approved', handle.workflowId);
+      return state;
+    });
+    assert.equal(result.status, 'verified');
+    assert.deepEqual(
+      fake.recorded.map((r) => r.status),
+      ['awaiting-proof', 'awaiting-staff', 'verified'],
+    );
+    assert.equal(fake.recorded[2]!.actorId, 'staff-1');
+  });
+
+  it('returned for new proof: the round advances and the applicant uploads again', async () => {
+    const fake = fakeActivities(() => 'not-verifiable');
+    const result = await run(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitForStatus(handle, 'awaiting-proof');
+      await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p1', round: 1 }] });
+      const returned = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'return', opinion: '证书照片不清晰', decidedBy: 's', round: 1 }] });
+      assert.deepEqual([returned.status, returned.round], ['awaiting-proof', 2]);
+      await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p2', round: 2 }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: '学历无法核实', decidedBy: 's', round: 2 }] });
+      const state = await handle.result();
+      await saveHistory('returned-then-rejected', handle.workflowId);
+      return state;
+    });
+    assert.equal(result.status, 'rejected');
+    assert.equal(result.round, 2);
+    assert.equal(fake.recorded.at(-1)!.reason, '学历无法核实');
+  });
+
+  it('closes as rejected when no proof arrives within the wait (30 days)', async () => {
+    const fake = fakeActivities(() => 'not-verifiable');
+    const started = Date.now();
+    const result = await run(fake.activities, async (tq) => {
+      const handle = await start(tq, { proofWaitDays: 30 });
+      const state = await handle.result();
+      await saveHistory('proof-timeout', handle.workflowId);
+      return state;
+    });
+    assert.equal(result.status, 'rejected');
+    assert.equal(fake.recorded.at(-1)!.reason, 'proof-not-submitted');
+    assert.ok(Date.now() - started < 60_000, 'time skipping should make 30 days pass quickly');
+  });
+
+  it('reminds staff every 3 days while a decision is outstanding', async () => {
+    const fake = fakeActivities(() => 'onsite-required');
+    await run(fake.activities, async (tq) => {
+      const handle = await start(tq, { staffReminderDays: 3 });
+      await waitForStatus(handle, 'onsite-required');
+      await env.sleep(10 * DAY);
+      const state = await handle.query(verificationStateQuery);
+      assert.equal(state.status, 'onsite-required');
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '现场核验通过', decidedBy: 's', round: 1 }] });
+      await handle.result();
+      await saveHistory('onsite-reminded-approved', handle.workflowId);
+    });
+    assert.deepEqual(fake.reminders, [3, 6, 9]);
+    assert.deepEqual(fake.recorded.map((r) => r.status), ['onsite-required', 'verified']);
+  });
+
+  it('falls back to staff review when the provider stays unavailable for two days', async () => {
+    let calls = 0;
+    const fake = fakeActivities(() => 'verified');
+    fake.activities.checkWithVerificationProvider = async () => {
+      calls += 1;
+      throw ApplicationFailure.retryable('down', 'ProviderUnavailable');
+    };
+    const result = await run(fake.activities, async (tq) => {
+      const handle = await start(tq, { proofWaitDays: 1 });
+      return handle.result();
+    });
+    assert.ok(calls > 3, `retried ${calls} times`);
+    assert.equal(fake.recorded[0]!.status, 'awaiting-proof');
+    assert.equal(result.status, 'rejected');
+  });
+
+  async function waitForStatus(handle: { query: (q: typeof verificationStateQuery) => Promise<{ status: string }> }, status: string) {
+    for (let i = 0; i < 100; i++) {
+      if ((await handle.query(verificationStateQuery)).status === status) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`workflow never reached ${status}`);
+  }
+});
+
+describe('identity workflow histories replay against the current code', () => {
+  it('replays every recorded history without non-determinism', async () => {
+    const dir = historiesDir();
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    assert.ok(files.length >= 5, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- verification.workflow`);
+    installWorkerRuntime('ERROR');
+    for (const file of files) {
+      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js') } },
+        history,
+        file.replace(/\.json$/, ''),
+      );
+    }
+  });
+});
