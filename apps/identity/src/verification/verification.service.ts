@@ -114,7 +114,7 @@ export class VerificationService {
   /** The staff decision, sent as an Update whose id is the request id: a retried request acts once. */
   async decide(accountId: string, decision: { outcome: StaffDecisionOutcome; opinion: string; round: number }, staffId: string, requestId: string) {
     if (decision.outcome !== 'approve' && decision.opinion.trim().length === 0) {
-      throw IdentityErrors.error('IDENTITY_VERIFICATION_STATE', { field: 'opinion', en: 'An opinion is required unless approving.', zh: '除通过外，须填写意见。' });
+      throw IdentityErrors.error('IDENTITY_OPINION_REQUIRED', { field: 'opinion' });
     }
     const state = await this.update(accountId, requestId, (handle) =>
       handle.executeUpdate(decideUpdate, { args: [{ ...decision, decidedBy: staffId }], updateId: `decide:${requestId}` }),
