@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@certhub/config';
+import { Logger } from '@certhub/logging';
+import { eventually, serviceTestEnv, testEnvironment } from '@certhub/testing';
+import { GatewayConfig } from './gateway.config';
+import { createGatewayApp } from './main';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** The identity service as its own process, as the embedded default runs it. */
+async function startIdentity(profile: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(testEnvironment().repoRoot, 'dist', 'apps', 'identity', 'src', 'main.js')], {
+    env: { ...process.env, ...serviceTestEnv({ PORT: String(port), CERTHUB_PROFILE: profile, RUN_WORKER: 'false', PASSWORD_HASH_COST: '12' }) },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/internal/health`)).status === 200, { what: 'identity health', timeoutMs: 60_000 });
+  return { url, child };
+}
+
+async function startGateway(services: Record<string, string>, extra: Record<string, string> = {}): Promise<{ app: NestFastifyApplication; url: string }> {
+  const env = serviceTestEnv({
+    SERVICE_URLS: Object.entries(services).map(([k, v]) => `${k}=${v}`).join(','),
+    ...extra,
+  });
+  const config = loadConfig(GatewayConfig, env);
+  const app = await createGatewayApp(config, new Logger('gateway', 'error'));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+describe('gateway: routing, caller, request ids, rate limits, health and OpenAPI', () => {
+  let identity: { url: string; child: ChildProcess };
+  let gw: { app: NestFastifyApplication; url: string };
+
+  before(async () => {
+    identity = await startIdentity('test');
+    gw = await startGateway({ identity: identity.url });
+  });
+  after(async () => {
+    await gw?.app.close();
+    identity?.child.kill('SIGTERM');
+  });
+
+  it('/api/v1/health answers 200 and lists every service, Postgres, Kafka and Temporal', async () => {
+    const res = await fetch(`${gw.url}/api/v1/health`);
+    const body = (await res.json()) as Record<string, { status: string }> & { services: Record<string, { status: string }> };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.services.identity!.status, 'up');
+    for (const part of ['postgres', 'kafka', 'temporal']) assert.equal(body[part]!.status, 'up', part);
+  });
+
+  it('/api/v1/health answers 503 and names the part that is down', async () => {
+    const broken = await startGateway({ identity: identity.url, exam: `http://127.0.0.1:${await freePort()}` });
+    try {
+      const res = await fetch(`${broken.url}/api/v1/health`);
+      const body = (await res.json()) as { status: string; services: Record<string, { status: string }> };
+      assert.equal(res.status, 503);
+      assert.equal(body.services.exam!.status, 'down');
+      assert.equal(body.services.identity!.status, 'up');
+    } finally {
+      await broken.app.close();
+    }
+  });
+
+  it('routes to the owning service and keeps the client request id', async () => {
+    const res = await fetch(`${gw.url}/api/v1/identity/captchas`, { method: 'POST', headers: { 'x-request-id': 'client-req-42' } });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('x-request-id'), 'client-req-42');
+    const body = (await res.json()) as { captchaId: string; image: string };
+    assert.match(body.image, /^data:image\/svg\+xml;base64,/);
+    const generated = await fetch(`${gw.url}/api/v1/identity/institutions`);
+    assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses a bad token at the gateway and an unknown path with a code', async () => {
+    const bad = await fetch(`${gw.url}/api/v1/identity/me`, { headers: { authorization: 'Bearer not.a.token' } });
+    assert.equal(bad.status, 401);
+    assert.equal(((await bad.json()) as { code: string }).code, 'COMMON_TOKEN_INVALID');
+    // On login paths a stale token is dropped rather than refused.
+    const login = await fetch(`${gw.url}/api/v1/identity/captchas`, { method: 'POST', headers: { authorization: 'Bearer stale.old.token' } });
+    assert.equal(login.status, 201);
+    const unknown = await fetch(`${gw.url}/api/v1/nowhere/at-all`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { code: string }).code, 'COMMON_NOT_FOUND');
+  });
+
+  it('rate-limits per client with 429 and Retry-After; other clients are unaffected', async () => {
+    const limited = await startGateway({ identity: identity.url }, { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '5' });
+    try {
+      const call = (client: string) => fetch(`${limited.url}/api/v1/identity/institutions`, { headers: { 'x-forwarded-for': client } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await call('203.0.113.7')).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+      const refused = await call('203.0.113.7');
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.equal(((await refused.json()) as { code: string }).code, 'COMMON_RATE_LIMITED');
+      assert.equal((await call('198.51.100.9')).status, 200);
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  it('serves the merged OpenAPI document and its UI', async () => {
+    const doc = (await (await fetch(`${gw.url}/api/docs-json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    for (const path of ['/api/v1/identity/accounts', '/api/v1/identity/sessions', '/api/v1/identity/me/photo', '/api/v1/identity/captchas']) {
+      assert.ok(doc.paths[path], `missing ${path}`);
+    }
+    assert.ok(doc.components.schemas.IdentityRegisterAccountDto, 'schemas are prefixed by service');
+    const ui = await fetch(`${gw.url}/api/docs`);
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /swagger/i);
+  });
+
+  it('the sandbox exists only outside production', async () => {
+    const prod = await startIdentity('production');
+    try {
+      const res = await fetch(`${prod.url}/api/v1/sandbox/sms?phone=13800138000`);
+      assert.equal(res.status, 404);
+      const test = await fetch(`${identity.url}/api/v1/sandbox/sms?phone=13800138000`);
+      assert.equal(test.status, 200);
+    } finally {
+      prod.child.kill('SIGTERM');
+    }
+  });
+});
