@@ -22,6 +22,12 @@ function findTests(dir, out = []) {
 async function main() {
   const filter = process.argv.slice(2);
   await build();
+  if (filter.length === 0) {
+    // Lint is part of the test run: boundaries and the ban on focused tests hold on every change.
+    const { run } = await import('./build.mjs');
+    process.stderr.write('[test] lint\n');
+    await run(process.execPath, [join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+  }
   const { startInfra } = await import('./infra/index.mjs');
   const { ensureTemporalBinaries } = await import('./infra/temporal.mjs');
   const { platformSecrets } = await import('./platform.mjs');
