@@ -235,10 +235,7 @@ export default defineConfig(
     files: WORKFLOW_CODE,
     ignores: TEST_FILES,
     rules: {
-      // Contract files declare their WorkflowRef with `import type` from @certhub/temporal
-      // (type:data). enforce-module-boundaries cannot tell a type-only import, so that one lib is
-      // allowed here and the @certhub/* pattern below keeps it type-only (ADR 0003).
-      '@nx/enforce-module-boundaries': boundaries({ tests: false, allow: ['@certhub/temporal'] }),
+      '@nx/enforce-module-boundaries': boundaries({ tests: false }),
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
         'error',

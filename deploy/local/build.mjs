@@ -32,8 +32,11 @@ export async function ensureDependencies() {
   const marker = join(repoRoot, 'node_modules', '.package-lock.json');
   const lock = join(repoRoot, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  process.stderr.write('[build] installing npm dependencies (npm ci)…\n');
-  await run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install` with the committed lock file installs the locked versions. Not `npm ci`: the
+  // registry here does not serve some optional platform packages (e.g. @swc/core for macOS),
+  // which npm leaves out of the lock file and `npm ci` then reports as out of sync.
+  process.stderr.write('[build] installing npm dependencies (npm install with the lock file)…\n');
+  await run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 export async function compile() {

@@ -1,3 +1,4 @@
 export * from './events/envelope';
 export * from './events/identity';
 export * from './events/registry';
+export * from './workflow-ref';

@@ -3,8 +3,7 @@
  * Task queue, workflow-id builder, messages, input/result and activity types.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { WorkflowRef } from '@certhub/temporal';
-import type { VerificationStatus } from '@certhub/contracts';
+import type { VerificationStatus, WorkflowRef } from '@certhub/contracts';
 import type { identityVerificationWorkflow } from './workflows';
 
 export const IDENTITY_TASK_QUEUE = 'identity';
