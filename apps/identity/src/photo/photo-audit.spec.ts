@@ -8,6 +8,7 @@ import {
   DEFAULT_PHOTO_AUDIT_OPTIONS,
   parseQuantisationTables,
   photoJpegOptions,
+  searchQuality,
   PHOTO_CHECK_CODES,
   PHOTO_RULES,
   type PhotoAuditResult,
@@ -15,108 +16,7 @@ import {
   type PhotoRule,
 } from './photo-audit';
 
-// ---------------------------------------------------------------------------
-// Test photos, drawn with sharp: a plain background, shoulders, hair and a
-// face ellipse composited from SVG, mid-frequency texture on the person and
-// fine noise everywhere (so the JPEG is > 30 KB and not "upscaled").
-// ---------------------------------------------------------------------------
-
-type Rgb = readonly [number, number, number];
-
-interface PhotoSpec {
-  width?: number;
-  height?: number;
-  background?: Rgb;
-  /** Paints the right half of the background in this colour. */
-  rightHalf?: Rgb;
-  skin?: Rgb;
-  hair?: Rgb;
-  shirt?: Rgb;
-  /** Amplitude of the uniform noise on every pixel. */
-  noise?: number;
-  /** Amplitude of the texture on the person. */
-  texture?: number;
-  format?: 'jpeg' | 'png';
-  quality?: number;
-  /** Draw at this size, then enlarge to width × height. */
-  upscaleFrom?: readonly [number, number];
-  seed?: number;
-}
-
-const WHITE: Rgb = [250, 250, 250];
-const BLUE: Rgb = [67, 142, 219];
-const RED: Rgb = [215, 25, 30];
-
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-}
-
-const rgb = (c: Rgb): string => `rgb(${c.join(',')})`;
-
-async function drawRaw(spec: PhotoSpec, w: number, h: number): Promise<Buffer> {
-  const background = spec.background ?? WHITE;
-  const parts: string[] = [];
-  if (spec.rightHalf) parts.push(`<rect x="${w / 2}" y="0" width="${w / 2}" height="${h}" fill="${rgb(spec.rightHalf)}"/>`);
-  parts.push(`<ellipse cx="${w / 2}" cy="${h}" rx="${w * 0.46}" ry="${h * 0.3}" fill="${rgb(spec.shirt ?? [35, 45, 80])}"/>`);
-  parts.push(`<ellipse cx="${w / 2}" cy="${h * 0.33}" rx="${w * 0.21}" ry="${h * 0.15}" fill="${rgb(spec.hair ?? [40, 28, 22])}"/>`);
-  parts.push(`<ellipse cx="${w / 2}" cy="${h * 0.42}" rx="${w * 0.18}" ry="${h * 0.17}" fill="${rgb(spec.skin ?? [222, 170, 140])}"/>`);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${parts.join('')}</svg>`;
-  const data = await sharp({ create: { width: w, height: h, channels: 3, background: { r: background[0], g: background[1], b: background[2] } } })
-    .composite([{ input: Buffer.from(svg) }])
-    .removeAlpha()
-    .raw()
-    .toBuffer();
-
-  const rnd = random(spec.seed ?? 1);
-  const tw = Math.ceil(w / 3);
-  const th = Math.ceil(h / 3);
-  const coarse = Buffer.alloc(tw * th);
-  for (let i = 0; i < coarse.length; i += 1) coarse[i] = Math.round(rnd() * 255);
-  const texture = await sharp(coarse, { raw: { width: tw, height: th, channels: 1 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
-  const textureAmplitude = spec.texture ?? 20;
-  const noise = spec.noise ?? 8;
-  for (let i = 0, p = 0; p < data.length; i += 1, p += 3) {
-    const onBackground =
-      Math.abs(data[p] - background[0]) + Math.abs(data[p + 1] - background[1]) + Math.abs(data[p + 2] - background[2]) < 12;
-    const t = onBackground ? 0 : ((texture[i] - 128) / 128) * textureAmplitude;
-    const n = (rnd() * 2 - 1) * noise;
-    for (let c = 0; c < 3; c += 1) {
-      const v = data[p + c] + t + n;
-      data[p + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-    }
-  }
-  return data;
-}
-
-const photoCache = new Map<string, Promise<Buffer>>();
-
-function makePhoto(spec: PhotoSpec = {}): Promise<Buffer> {
-  const key = JSON.stringify(spec);
-  let photo = photoCache.get(key);
-  if (!photo) {
-    photo = (async () => {
-      const width = spec.width ?? 600;
-      const height = spec.height ?? 800;
-      const [w, h] = spec.upscaleFrom ?? [width, height];
-      let image = sharp(await drawRaw(spec, w, h), { raw: { width: w, height: h, channels: 3 } });
-      if (spec.upscaleFrom) {
-        const enlarged = await image.resize(width, height, { fit: 'fill' }).raw().toBuffer();
-        image = sharp(enlarged, { raw: { width, height, channels: 3 } });
-      }
-      return spec.format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: spec.quality ?? 90 }).toBuffer();
-    })();
-    photoCache.set(key, photo);
-  }
-  return photo;
-}
+import { BLUE, makePhoto, RED, WHITE, type PhotoSpec, type Rgb } from '../testing/sample-photos';
 
 function failedRules(result: PhotoAuditResult): PhotoRule[] {
   return result.checks.filter((c) => !c.passed).map((c) => c.rule);
@@ -243,6 +143,15 @@ describe('PH-2 auditPhoto: accepted photos and the processed photo', () => {
     assert.ok(result.processed);
     assert.ok(result.processed.bytes <= 7000, `${result.processed.bytes}`);
     assert.ok(Math.abs(result.processed.bytes - 6000) <= 600, `${result.processed.bytes}`);
+  });
+
+  it('goes below minQuality (down to floorQuality) when even minQuality is over the size limit', async () => {
+    const busy = await makePhoto({ texture: 120, noise: 10 });
+    const result = await auditPhoto(busy, { targetBytes: 4000, maxOutputBytes: 4500 });
+    assert.ok(result.processed);
+    assert.ok(result.processed.bytes <= 4500, `${result.processed.bytes}`);
+    assert.ok(result.processed.quality < DEFAULT_PHOTO_AUDIT_OPTIONS.minQuality, `quality ${result.processed.quality}`);
+    assert.ok(result.processed.quality >= DEFAULT_PHOTO_AUDIT_OPTIONS.floorQuality);
   });
 });
 
@@ -521,6 +430,64 @@ describe('parseQuantisationTables (DQT reader used by the size estimate)', () =>
 
   it('refuses data that is not a JPEG', () => {
     assert.throws(() => parseQuantisationTables(Buffer.from('not a jpeg at all')));
+  });
+});
+
+describe('searchQuality (size-targeted quality search)', () => {
+  /** A fake encoder whose output size grows with the quality; counts its calls. */
+  function fakeEncoder(sizeAt: (q: number) => number): { encode: (q: number) => Promise<Buffer>; calls: number[] } {
+    const calls: number[] = [];
+    return {
+      calls,
+      encode: async (q: number) => {
+        calls.push(q);
+        return Buffer.alloc(Math.round(sizeAt(q)));
+      },
+    };
+  }
+  const opts = { ...DEFAULT_PHOTO_AUDIT_OPTIONS };
+  const size = (q: number): number => 3000 * Math.exp(0.03 * (q - 40)); // 10 KB near q = 80
+
+  it('takes the estimate when it is right: one encode', async () => {
+    const fake = fakeEncoder(size);
+    const result = await searchQuality(fake.encode, size, opts);
+    assert.equal(fake.calls.length, 1);
+    assert.ok(Math.abs(result.jpeg.length - 10240) <= 1024);
+  });
+
+  it('corrects an estimate that is 40 % off within a few encodes', async () => {
+    for (const factor of [0.6, 1.4]) {
+      const fake = fakeEncoder(size);
+      const result = await searchQuality(fake.encode, (q) => size(q) * factor, opts);
+      assert.ok(fake.calls.length <= 3, `${factor}: ${fake.calls.join(',')}`);
+      assert.ok(Math.abs(result.jpeg.length - 10240) <= 1024, `${factor}: ${result.jpeg.length}`);
+      assert.equal(Math.round(size(result.quality)), result.jpeg.length);
+    }
+  });
+
+  it('never returns more than maxOutputBytes when some quality fits', async () => {
+    // Steep curve: one quality step jumps from under 8 KB to over 12 KB.
+    const steep = (q: number): number => (q <= 70 ? 7000 : 13000);
+    const fake = fakeEncoder(steep);
+    const result = await searchQuality(fake.encode, steep, opts);
+    assert.equal(result.jpeg.length, 7000);
+    assert.equal(result.quality, 70);
+  });
+
+  it('returns the smallest output when nothing fits, within maxEncodes', async () => {
+    const huge = (q: number): number => 50_000 + q;
+    const fake = fakeEncoder(huge);
+    const result = await searchQuality(fake.encode, huge, { ...opts, maxEncodes: 6 });
+    assert.ok(fake.calls.length <= 6);
+    assert.equal(result.quality, Math.min(...fake.calls));
+  });
+
+  it('stays at maxQuality for a picture that is small even there', async () => {
+    const tiny = (q: number): number => 2000 + q;
+    const fake = fakeEncoder(tiny);
+    const result = await searchQuality(fake.encode, tiny, opts);
+    assert.equal(result.quality, opts.maxQuality);
+    assert.equal(fake.calls.length, 1);
   });
 });
 
