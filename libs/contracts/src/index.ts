@@ -2,3 +2,4 @@ export * from './events/envelope';
 export * from './events/identity';
 export * from './events/registry';
 export * from './workflow-ref';
+export * from './search-attributes';

@@ -15,7 +15,11 @@ const STATUS_CODES: Record<number, Parameters<typeof CommonErrors.error>[0]> = {
   409: 'COMMON_CONFLICT',
   413: 'COMMON_PAYLOAD_TOO_LARGE',
   415: 'COMMON_UNSUPPORTED_MEDIA_TYPE',
+  422: 'COMMON_VALIDATION_FAILED',
   429: 'COMMON_RATE_LIMITED',
+  502: 'COMMON_UPSTREAM_UNAVAILABLE',
+  503: 'COMMON_UPSTREAM_UNAVAILABLE',
+  504: 'COMMON_UPSTREAM_UNAVAILABLE',
 };
 
 /** Maps anything thrown by a handler to the stable error body; only unexpected errors are logged. */

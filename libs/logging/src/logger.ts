@@ -52,32 +52,32 @@ export class Logger implements LoggerService {
   private emit(level: LogLevel, message: unknown, rest: unknown[]): void {
     if (ORDER[level] < ORDER[this.level]) return;
     const ctx = currentContext();
-    const line: Record<string, unknown> = {
+    // Nest calls error(message, stack?, context?): the last string is the context (scope); any
+    // string before it is a stack or detail. Every string is masked.
+    const strings = rest.filter((item): item is string => typeof item === 'string');
+    const objects = rest.filter((item) => item !== undefined && typeof item !== 'string');
+    const looksLikeStack = (text: string) => /\n\s+at /.test(text);
+    const last = strings[strings.length - 1];
+    const scope = this.scope ?? (last !== undefined && !looksLikeStack(last) ? last : undefined);
+    const details = this.scope || scope === undefined ? strings : strings.slice(0, -1);
+    const line: Record<string, unknown> = {};
+    for (const m of objects) {
+      if (m instanceof Error) line.err = maskPersonalData(m);
+      else if (m && typeof m === 'object' && !Array.isArray(m)) Object.assign(line, maskPersonalData(m) as Record<string, unknown>);
+      else line.meta = maskPersonalData(m);
+    }
+    if (details.length > 0) line.detail = maskString(details.join('\n'));
+    // The line's own fields come last, so metadata can never overwrite them.
+    Object.assign(line, {
       time: new Date().toISOString(),
       level,
       service: this.service,
-    };
-    // Nest passes the context name as the last string argument.
-    let scope = this.scope;
-    const meta: unknown[] = [];
-    for (const item of rest) {
-      if (typeof item === 'string' && scope === undefined) scope = item;
-      else if (item !== undefined) meta.push(item);
-    }
-    if (scope) line.scope = scope;
-    if (ctx?.correlationId) line.correlationId = ctx.correlationId;
-    if (ctx?.requestId) line.requestId = ctx.requestId;
-    if (ctx?.actorId) line.actorId = ctx.actorId;
-    line.msg = typeof message === 'string' ? maskString(message) : maskPersonalData(message);
-    for (const m of meta) {
-      if (m && typeof m === 'object' && !(m instanceof Error) && !Array.isArray(m)) {
-        Object.assign(line, maskPersonalData(m) as Record<string, unknown>);
-      } else if (m instanceof Error) {
-        line.err = maskPersonalData(m);
-      } else if (typeof m === 'string') {
-        line.detail = maskString(m);
-      }
-    }
+      ...(scope ? { scope: maskString(scope) } : {}),
+      ...(ctx?.correlationId ? { correlationId: ctx.correlationId } : {}),
+      ...(ctx?.requestId ? { requestId: ctx.requestId } : {}),
+      ...(ctx?.actorId ? { actorId: ctx.actorId } : {}),
+      msg: typeof message === 'string' ? maskString(message) : maskPersonalData(message),
+    });
     this.sink.write(`${JSON.stringify(line)}\n`);
   }
 }

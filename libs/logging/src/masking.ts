@@ -11,18 +11,19 @@ const SECRET_KEYS = new Set([
   'answer',
   'recoveryanswer',
   'smscode',
-  'code',
   'captchatext',
   'accesstoken',
   'refreshtoken',
   'authorization',
   'cookie',
+  'setcookie',
   'secret',
   'token',
 ]);
 const PERSONAL_KEYS = new Set(['idnumber', 'phone', 'newphone', 'mobile', 'email', 'photo', 'image', 'proof']);
 
-const RESIDENT_ID = /(?<![0-9A-Za-z])(\d{3})\d{11,12}(\d[0-9Xx]|\d{2})(?![0-9A-Za-z])/g;
+/** 18-character (last may be X) and legacy 15-digit resident ID numbers. */
+const RESIDENT_ID = /(?<![0-9A-Za-z])(\d{3})(?:\d{13}|\d{10})(\d[0-9Xx])(?![0-9A-Za-z])/g;
 const MOBILE = /(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)/g;
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 

@@ -50,7 +50,7 @@ export function verifyAccessToken(token: string, secret: string, now = Date.now(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (claims.iss !== 'certhub' || typeof claims.sub !== 'string' || !Array.isArray(claims.roles)) return { ok: false, reason: 'malformed' };
+  if (typeof claims !== 'object' || claims === null || claims.iss !== 'certhub' || typeof claims.sub !== 'string' || !Array.isArray(claims.roles)) return { ok: false, reason: 'malformed' };
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

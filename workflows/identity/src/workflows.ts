@@ -3,10 +3,11 @@ import {
   condition,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import type { VerificationStatus } from '@certhub/contracts';
+import { CaseStage, CaseStatus, type VerificationStatus } from '@certhub/contracts';
 import {
   decideUpdate,
   submitProofUpdate,
@@ -107,6 +108,11 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
     state.history.push({ status, at: new Date().toISOString(), reason, actorId });
     state.status = status;
     state.round = round;
+    // Ops find cases by stage and status in the Temporal UI; no personal data goes here.
+    upsertSearchAttributes([
+      { key: CaseStage, value: status },
+      { key: CaseStatus, value: status === 'verified' || status === 'rejected' ? 'done' : 'active' },
+    ]);
   }
 
   async function awaitDecision(): Promise<StaffDecision> {

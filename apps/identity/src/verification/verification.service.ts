@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DataSource } from 'typeorm';
-import { VERIFICATION_STATUSES, type VerificationStatus } from '@certhub/contracts';
+import { CaseStatus, CaseType, VERIFICATION_STATUSES, type VerificationStatus } from '@certhub/contracts';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import {
   decideUpdate,
@@ -36,6 +36,10 @@ export class VerificationService {
   /** Started from the account-registered event (through the outbox); a duplicate start is harmless. */
   async start(accountId: string): Promise<{ workflowId: string; alreadyStarted: boolean }> {
     return startWorkflowOnce(this.temporal, identityVerification, accountId, {
+      typedSearchAttributes: [
+        { key: CaseType, value: 'identity-verification' },
+        { key: CaseStatus, value: 'active' },
+      ],
       args: [
         {
           accountId,

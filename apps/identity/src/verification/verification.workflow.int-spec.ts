@@ -8,7 +8,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { installWorkerRuntime } from '@certhub/temporal';
+import { installWorkerRuntime, PLATFORM_SEARCH_ATTRIBUTES } from '@certhub/temporal';
 import { testEnvironment, unique } from '@certhub/testing';
 import {
   decideUpdate,
@@ -33,6 +33,12 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     installWorkerRuntime('ERROR');
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
+    });
+    // The platform's search attributes, as the embedded dev server registers them at start.
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(Object.keys(PLATFORM_SEARCH_ATTRIBUTES).map((k) => [k, keyword])),
     });
   });
   after(async () => {
