@@ -50,6 +50,8 @@ async function main() {
       CERTHUB_TEST_DATABASE_URL: databaseUrl,
       CERTHUB_TEST_KAFKA_BROKERS: infra.kafka.brokers.join(','),
       CERTHUB_TEST_TEMPORAL_ADDRESS: infra.temporal.address,
+      // Test workflows stay out of the platform's namespace (and its Temporal UI).
+      CERTHUB_TEST_TEMPORAL_NAMESPACE: 'certhub-test',
       CERTHUB_TEST_TEMPORAL_TEST_SERVER: testServer,
       CERTHUB_TEST_JWT_SECRET: platformSecrets().jwtSecret,
       CERTHUB_REPO_ROOT: repoRoot,

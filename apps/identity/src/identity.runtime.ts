@@ -60,8 +60,14 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
       dataSource,
       producer: this.producer,
       logger: logger.child('consumer'),
-    }).on(IdentityTopics.AccountRegistered, async (event) => {
+    }).on(IdentityTopics.AccountRegistered, async (event, manager) => {
       if (event.data.accountType !== 'personal') return;
+      // Another deployment sharing the broker (e.g. `npm test` beside `npm start`) is not ours.
+      const known: unknown[] = await manager.query('SELECT 1 FROM account WHERE id = $1', [event.data.accountId]);
+      if (known.length === 0) {
+        logger.warn('account-registered event for an unknown account; ignored', { accountId: event.data.accountId });
+        return;
+      }
       const { alreadyStarted, workflowId } = await this.deps.verification.start(event.data.accountId);
       logger.info('verification workflow started', { workflowId, alreadyStarted });
     });

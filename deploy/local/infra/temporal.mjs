@@ -103,8 +103,21 @@ function validateSearchAttributes(searchAttributes) {
   }
 }
 
-/** Registers search attributes on the `default` namespace; existing ones (same type) are fine. */
+/** Namespaces of the embedded default: `default` for the platform, `certhub-test` for `npm test`. */
+export const NAMESPACES = Object.freeze(['default', 'certhub-test']);
+
+/** Creates the extra namespaces when missing and registers the search attributes on each. */
 async function registerSearchAttributes(temporal, address, searchAttributes) {
+  for (const namespace of NAMESPACES.filter((n) => n !== 'default')) {
+    const r = await capture(temporal, ['operator', 'namespace', 'create', '--namespace', namespace, '--address', address, ...ISOLATED], { timeoutMs: 30_000 });
+    if (r.code !== 0 && !/already (exists|registered)/i.test(r.stderr + r.stdout)) {
+      throw new Error(`creating namespace ${namespace} failed: ${(r.stderr || r.stdout).trim()}`);
+    }
+  }
+  for (const namespace of NAMESPACES) await registerSearchAttributesIn(temporal, address, searchAttributes, namespace);
+}
+
+async function registerSearchAttributesIn(temporal, address, searchAttributes, namespace) {
   const byType = new Map();
   for (const [name, type] of Object.entries(searchAttributes)) {
     byType.set(type, [...(byType.get(type) ?? []), name]);
@@ -119,6 +132,8 @@ async function registerSearchAttributes(temporal, address, searchAttributes) {
         ...names.flatMap((n) => ['--name', n]),
         '--type',
         type,
+        '--namespace',
+        namespace,
         '--address',
         address,
         ...ISOLATED,
@@ -179,6 +194,7 @@ export async function startTemporal({
     '--sqlite-pragma', 'synchronous=normal',
     '--log-level', 'warn',
     ...Object.entries(searchAttributes).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
+    ...NAMESPACES.filter((n) => n !== 'default').flatMap((n) => ['--namespace', n]),
     ...ISOLATED,
   ];
   const daemon = spawnDaemon({ name: 'temporal', cmd: temporal, args, cwd: stateDir, logFile });

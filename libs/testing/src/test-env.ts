@@ -5,6 +5,7 @@ export interface TestEnvironment {
   databaseUrl: string;
   kafkaBrokers: string[];
   temporalAddress: string;
+  temporalNamespace: string;
   temporalTestServer: string;
   jwtSecret: string;
   repoRoot: string;
@@ -20,6 +21,7 @@ export function testEnvironment(): TestEnvironment {
     databaseUrl: need('CERTHUB_TEST_DATABASE_URL'),
     kafkaBrokers: need('CERTHUB_TEST_KAFKA_BROKERS').split(','),
     temporalAddress: need('CERTHUB_TEST_TEMPORAL_ADDRESS'),
+    temporalNamespace: process.env.CERTHUB_TEST_TEMPORAL_NAMESPACE ?? 'certhub-test',
     temporalTestServer: need('CERTHUB_TEST_TEMPORAL_TEST_SERVER'),
     jwtSecret: need('CERTHUB_TEST_JWT_SECRET'),
     repoRoot: need('CERTHUB_REPO_ROOT'),
@@ -35,6 +37,7 @@ export function serviceTestEnv(overrides: Record<string, string> = {}): NodeJS.P
     DATABASE_URL: env.databaseUrl,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     TEMPORAL_ADDRESS: env.temporalAddress,
+    TEMPORAL_NAMESPACE: env.temporalNamespace,
     CERTHUB_JWT_SECRET: env.jwtSecret,
     WORKFLOW_BUNDLE_DIR: `${env.repoRoot}/dist/workflow-bundles`,
     ...overrides,
