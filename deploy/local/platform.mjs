@@ -127,6 +127,13 @@ export async function startPlatform({ infra, profile = 'embedded', database = 'c
     }
   }
   const env = serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile });
+  // A service of another clone on our port would answer our health checks: refuse to start.
+  const { portAnswers } = await import('./infra/proc.mjs');
+  for (const s of [...SERVICES, GATEWAY]) {
+    if (await portAnswers(s.port)) {
+      throw new Error(`port ${s.port} (${s.name}) is already in use — another certhub running? Stop it or set CERTHUB_${s.name.toUpperCase()}_PORT`);
+    }
+  }
   const running = [];
   const stopAll = async () => {
     for (const s of [...running].reverse()) await s.stop();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -141,3 +141,43 @@ describe('gateway: routing, caller, request ids, rate limits, health and OpenAPI
     }
   });
 });
+
+describe('gateway and services: malformed requests get the error body', () => {
+  let identity: { url: string; child: ChildProcess };
+  let gw: { app: NestFastifyApplication; url: string };
+  before(async () => {
+    identity = await startIdentity('test');
+    gw = await startGateway({ identity: identity.url });
+  });
+  after(async () => {
+    await gw?.app.close();
+    identity?.child.kill('SIGTERM');
+  });
+
+  it('answers a body that is not JSON with COMMON_MALFORMED_BODY', async () => {
+    const res = await fetch(`${gw.url}/api/v1/identity/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad json' });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { code: string }).code, 'COMMON_MALFORMED_BODY');
+  });
+
+  it('answers raw non-ASCII bytes in the URL with the error body, at the gateway and at a service', async () => {
+    for (const base of [gw.url, identity.url]) {
+      const { port } = new URL(base);
+      const raw = await rawRequest(Number(port), Buffer.concat([Buffer.from('GET /api/v1/identity/institutions?q='), Buffer.from('中国'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+      assert.match(raw, /^HTTP\/1\.1 400/);
+      assert.match(raw, /"code":"COMMON_VALIDATION_FAILED"/);
+      assert.match(raw, /"messageZh"/);
+    }
+  });
+});
+
+function rawRequest(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
+  });
+}

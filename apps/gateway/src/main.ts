@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@certhub/config';
+import { clientErrorResponse } from '@certhub/errors';
 import { Logger } from '@certhub/logging';
 import { GatewayConfig } from './gateway.config';
 import { HealthChecker } from './health';
@@ -19,6 +20,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export async function createGatewayApp(config: GatewayConfig, logger = new Logger('gateway', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: 8 * 1024 * 1024,
+    clientErrorHandler: (_err: Error, socket: import('node:net').Socket) => {
+      if (socket.writable) socket.end(clientErrorResponse());
+      else socket.destroy();
+    },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();

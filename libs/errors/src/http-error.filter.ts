@@ -25,6 +25,9 @@ const STATUS_CODES: Record<number, Parameters<typeof CommonErrors.error>[0]> = {
 /** Maps anything thrown by a handler to the stable error body; only unexpected errors are logged. */
 export function toErrorBody(err: unknown, reporter?: ErrorReporter): { status: number; body: ErrorBody } {
   if (err instanceof DomainException) return { status: err.status, body: err.toBody() };
+  // Nest wraps Fastify's own errors (body parsing, media type, size) in an HttpException.
+  const cause = err instanceof HttpException ? (err.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return toErrorBody(cause, reporter);
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const response = err.getResponse();
@@ -41,7 +44,7 @@ export function toErrorBody(err: unknown, reporter?: ErrorReporter): { status: n
   if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, body: CommonErrors.error('COMMON_PAYLOAD_TOO_LARGE').toBody() };
   }
-  if (fastifyError?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
+  if (fastifyError?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyError?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
     return { status: 400, body: CommonErrors.error('COMMON_MALFORMED_BODY').toBody() };
   }
   if (fastifyError?.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
@@ -68,4 +71,19 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (typeof requestId === 'string') body.requestId = requestId;
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
+}
+
+/**
+ * The raw HTTP response for a request Node's parser rejects before any route runs (e.g. raw
+ * non-ASCII bytes in the URL): the same error body as every other refusal, then the connection
+ * closes.
+ */
+export function clientErrorResponse(): string {
+  const body = JSON.stringify(
+    CommonErrors.error('COMMON_VALIDATION_FAILED', {
+      en: 'The request is malformed (percent-encode non-ASCII characters in the URL).',
+      zh: '请求格式不正确（URL 中的非 ASCII 字符须进行百分号编码）。',
+    }).toBody(),
+  );
+  return `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

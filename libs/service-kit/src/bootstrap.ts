@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { HttpErrorFilter, createValidationPipe } from '@certhub/errors';
+import { HttpErrorFilter, clientErrorResponse, createValidationPipe } from '@certhub/errors';
 import type { Logger } from '@certhub/logging';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import { AuthGuard } from './auth.guard';
@@ -29,6 +29,10 @@ export async function createServiceApp(module: unknown, options: ServiceAppOptio
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: '127.0.0.1',
+    clientErrorHandler: (_err: Error, socket: import('node:net').Socket) => {
+      if (socket.writable) socket.end(clientErrorResponse());
+      else socket.destroy();
+    },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
