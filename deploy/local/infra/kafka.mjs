@@ -37,6 +37,12 @@ function pom(slf4jVersion) {
       <artifactId>kafka_${SCALA_VERSION}</artifactId>
       <version>${KAFKA_VERSION}</version>
     </dependency>
+    <!-- Kafka's own command-line tools (console consumer and producer, topics, consumer groups). -->
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>${KAFKA_VERSION}</version>
+    </dependency>
     <dependency>
       <groupId>org.slf4j</groupId>
       <artifactId>slf4j-simple</artifactId>
@@ -58,6 +64,17 @@ function jarVersion(libs, artifact) {
 
 let jarsPromise = null;
 
+/** Bumped when the pom changes, so caches resolved from an older pom are resolved again. */
+const JARS_LAYOUT = 2;
+
+function markerIsCurrent(marker) {
+  try {
+    return JSON.parse(fs.readFileSync(marker, 'utf8')).layout === JARS_LAYOUT;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Resolves (once per machine and version) the broker's runtime jars into
  * `<cacheDir>/kafka-<version>/libs` and returns that directory.
@@ -74,10 +91,10 @@ async function resolveJars(signal) {
   const dir = path.join(cacheDir, `kafka-${KAFKA_VERSION}`);
   const libs = path.join(dir, 'libs');
   const marker = path.join(dir, '.complete');
-  if (fs.existsSync(marker) && fs.existsSync(libs)) return libs;
+  if (markerIsCurrent(marker) && fs.existsSync(libs)) return libs;
 
   await withLock(`${dir}.lock`, async () => {
-    if (fs.existsSync(marker) && fs.existsSync(libs)) return;
+    if (markerIsCurrent(marker) && fs.existsSync(libs)) return;
     const t0 = performance.now();
     await fsp.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `libs.tmp-${process.pid}`);
@@ -107,7 +124,7 @@ async function resolveJars(signal) {
     await fsp.rm(libs, { recursive: true, force: true });
     await fsp.rename(tmp, libs);
     const jars = fs.readdirSync(libs).filter((f) => f.endsWith('.jar')).length;
-    await fsp.writeFile(marker, `${JSON.stringify({ kafka: KAFKA_VERSION, slf4j, jars }, null, 2)}\n`);
+    await fsp.writeFile(marker, `${JSON.stringify({ layout: JARS_LAYOUT, kafka: KAFKA_VERSION, slf4j, jars }, null, 2)}\n`);
     log('kafka', `${jars} jars ready in ${elapsed(t0)}`);
   }, { signal, onWait: (pid) => log('kafka', `waiting for process ${pid}, which is resolving the Kafka jars`) });
   return libs;
