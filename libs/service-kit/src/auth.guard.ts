@@ -37,9 +37,11 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly secret: string,
+    /** Optional check that the token's session was not revoked (logout, password change). */
+    private readonly sessionIsLive?: (caller: Caller) => Promise<boolean>,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets);
@@ -56,6 +58,7 @@ export class AuthGuard implements CanActivate {
     }
     if (isPublic) return true;
     if (!request.caller) throw CommonErrors.error('COMMON_UNAUTHENTICATED');
+    if (this.sessionIsLive && !(await this.sessionIsLive(request.caller))) throw CommonErrors.error('COMMON_TOKEN_INVALID');
     const types = this.reflector.getAllAndOverride<Caller['accountType'][] | undefined>(ACCOUNT_TYPES, targets);
     if (types && !types.includes(request.caller.accountType)) throw CommonErrors.error('COMMON_FORBIDDEN');
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);

@@ -17,6 +17,8 @@ export interface ServiceAppOptions {
   bodyLimitBytes?: number;
   /** Extra content types accepted as raw buffers (photo uploads). */
   rawContentTypes?: string[];
+  /** Checks that an access token's session is still live (the owner of sessions provides it). */
+  sessionIsLive?: (caller: import('./access-token').Caller) => Promise<boolean>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -55,7 +57,7 @@ export async function createServiceApp(module: unknown, options: ServiceAppOptio
   });
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalGuards(new AuthGuard(app.get(Reflector), options.jwtSecret));
+  app.useGlobalGuards(new AuthGuard(app.get(Reflector), options.jwtSecret, options.sessionIsLive));
   app.useGlobalInterceptors(new RequestContextInterceptor());
   app.enableShutdownHooks();
   return app;

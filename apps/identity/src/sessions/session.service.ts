@@ -106,6 +106,15 @@ export class SessionService {
     );
   }
 
+  /** Whether the session an access token was issued for is still live (not logged out or revoked). */
+  async isLive(caller: Caller): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM refresh_token WHERE family_id = $1 AND account_id = $2 AND revoked_at IS NULL LIMIT 1`,
+      [caller.sid, caller.sub],
+    );
+    return rows.length > 0;
+  }
+
   /** After a password change or recovery every session of the account ends. */
   async revokeAll(accountId: string, manager = this.dataSource.manager): Promise<void> {
     await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL`, [accountId]);

@@ -119,13 +119,20 @@ describe('SMS codes, captcha, login and tokens (ID-4, ID-8)', () => {
       // The replay revoked the whole family: the newest token is dead too.
       const newest = await h.request<Body>('POST', '/api/v1/identity/sessions/refresh', { body: { refreshToken: rotated.body.refreshToken } });
       assert.equal(newest.status, 401);
-      assert.equal((await h.request('GET', '/api/v1/identity/me', { token: accessToken })).status, 200);
+      // The family is revoked, so its access token is refused at once too.
+      const me = await h.request<Body>('GET', '/api/v1/identity/me', { token: accessToken });
+      assert.equal(me.status, 401);
+      assert.equal(me.body.code, 'COMMON_TOKEN_INVALID');
     });
 
     it('logout revokes the session; a tampered or missing token is refused', async () => {
       const { accessToken, refreshToken } = await h.registerAndLogin();
       assert.equal((await h.request('DELETE', '/api/v1/identity/sessions/current', { token: accessToken })).status, 204);
       assert.equal((await h.request('POST', '/api/v1/identity/sessions/refresh', { body: { refreshToken } })).status, 401);
+      const afterLogout = await h.request<Body>('GET', '/api/v1/identity/me', { token: accessToken });
+      assert.equal(afterLogout.status, 401, 'a logged-out access token is refused');
+      const other = await h.registerAndLogin();
+      assert.equal((await h.request('GET', '/api/v1/identity/me', { token: other.accessToken })).status, 200);
       const [head, payload, sig] = accessToken.split('.');
       const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
       const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, roles: ['admin'] })).toString('base64url')}.${sig}`;
