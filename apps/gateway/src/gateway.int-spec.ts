@@ -129,31 +129,6 @@ describe('gateway: routing, caller, request ids, rate limits, health and OpenAPI
     assert.match(await ui.text(), /swagger/i);
   });
 
-  it('the sandbox exists only outside production', async () => {
-    const prod = await startIdentity('production');
-    try {
-      const res = await fetch(`${prod.url}/api/v1/sandbox/sms?phone=13800138000`);
-      assert.equal(res.status, 404);
-      const test = await fetch(`${identity.url}/api/v1/sandbox/sms?phone=13800138000`);
-      assert.equal(test.status, 200);
-    } finally {
-      prod.child.kill('SIGTERM');
-    }
-  });
-});
-
-describe('gateway and services: malformed requests get the error body', () => {
-  let identity: { url: string; child: ChildProcess };
-  let gw: { app: NestFastifyApplication; url: string };
-  before(async () => {
-    identity = await startIdentity('test');
-    gw = await startGateway({ identity: identity.url });
-  });
-  after(async () => {
-    await gw?.app.close();
-    identity?.child.kill('SIGTERM');
-  });
-
   it('answers a body that is not JSON with COMMON_MALFORMED_BODY', async () => {
     const res = await fetch(`${gw.url}/api/v1/identity/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad json' });
     assert.equal(res.status, 400);
@@ -167,6 +142,18 @@ describe('gateway and services: malformed requests get the error body', () => {
       assert.match(raw, /^HTTP\/1\.1 400/);
       assert.match(raw, /"code":"COMMON_VALIDATION_FAILED"/);
       assert.match(raw, /"messageZh"/);
+    }
+  });
+
+  it('the sandbox exists only outside production', async () => {
+    const prod = await startIdentity('production');
+    try {
+      const res = await fetch(`${prod.url}/api/v1/sandbox/sms?phone=13800138000`);
+      assert.equal(res.status, 404);
+      const test = await fetch(`${identity.url}/api/v1/sandbox/sms?phone=13800138000`);
+      assert.equal(test.status, 200);
+    } finally {
+      prod.child.kill('SIGTERM');
     }
   });
 });

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@certhub/config';
-import { clientErrorResponse } from '@certhub/errors';
+import { createFastifyAdapter, runMain } from '@certhub/service-kit';
 import { Logger } from '@certhub/logging';
 import { GatewayConfig } from './gateway.config';
 import { HealthChecker } from './health';
@@ -15,20 +14,8 @@ import { registerProxy } from './proxy';
 @Module({})
 class GatewayModule {}
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-
 export async function createGatewayApp(config: GatewayConfig, logger = new Logger('gateway', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
-    bodyLimit: 8 * 1024 * 1024,
-    clientErrorHandler: (_err: Error, socket: import('node:net').Socket) => {
-      if (socket.writable) socket.end(clientErrorResponse());
-      else socket.destroy();
-    },
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const header = req.headers['x-request-id'];
-      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-    },
-  });
+  const adapter = createFastifyAdapter({ bodyLimitBytes: 8 * 1024 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
   const health = new HealthChecker(config);
@@ -64,9 +51,4 @@ async function main(): Promise<void> {
   logger.info(`gateway listening on http://${config.HOST}:${config.PORT}`);
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+runMain('gateway', module, main);

@@ -2,7 +2,7 @@ import { loadConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
-import { createServiceApp, mountHealth, mountOpenApi } from '@certhub/service-kit';
+import { createServiceApp, mountHealth, mountOpenApi, runMain } from '@certhub/service-kit';
 import { IdentityRuntime } from './identity.runtime';
 import { SessionService } from './sessions/session.service';
 import { IdentityConfig } from './identity.config';
@@ -43,9 +43,4 @@ async function main(): Promise<void> {
   logger.info(`identity listening on http://${config.HOST}:${config.PORT}`);
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`identity failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+runMain('identity', module, main);

@@ -24,13 +24,13 @@ export interface ServiceAppOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /**
- * Creates a service's Nest application the same way everywhere: Fastify, the JSON logger,
- * request and correlation ids, the global error filter, validation pipe and auth guard.
+ * The Fastify adapter every HTTP process uses: the client's request id is kept when it is
+ * well-formed (else a uuid), and requests Node's parser rejects get the standard error body.
  */
-export async function createServiceApp(module: unknown, options: ServiceAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    trustProxy: '127.0.0.1',
+export function createFastifyAdapter(options: { bodyLimitBytes: number; trustProxy?: string }): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     clientErrorHandler: (_err: Error, socket: import('node:net').Socket) => {
       if (socket.writable) socket.end(clientErrorResponse());
       else socket.destroy();
@@ -40,6 +40,26 @@ export async function createServiceApp(module: unknown, options: ServiceAppOptio
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
   });
+}
+
+/**
+ * Runs a process's `main` when the file is the entry point; a failure to start is printed and
+ * exits with 1 so the supervisor sees it.
+ */
+export function runMain(name: string, entry: NodeJS.Module, main: () => Promise<void>): void {
+  if (require.main !== entry) return;
+  main().catch((err: unknown) => {
+    process.stderr.write(`${name} failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * Creates a service's Nest application the same way everywhere: Fastify, the JSON logger,
+ * request and correlation ids, the global error filter, validation pipe and auth guard.
+ */
+export async function createServiceApp(module: unknown, options: ServiceAppOptions): Promise<NestFastifyApplication> {
+  const adapter = createFastifyAdapter({ bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: '127.0.0.1' });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: options.logger,
     bufferLogs: false,
