@@ -16,6 +16,11 @@ export interface IdempotentConsumerOptions {
   /** Attempts before a failing event goes to the dead-letter topic. */
   maxAttempts?: number;
   fromBeginning?: boolean;
+  /**
+   * How long handled event ids are kept for deduplication (default 30 days, well beyond the
+   * broker's 7-day retention, so a redelivery always finds its mark).
+   */
+  retainProcessedMs?: number;
 }
 
 /**
@@ -26,6 +31,7 @@ export interface IdempotentConsumerOptions {
 export class IdempotentConsumer {
   private readonly handlers = new Map<string, EventHandler<Topic>>();
   private consumer?: Consumer;
+  private purgeTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: IdempotentConsumerOptions) {}
 
@@ -45,9 +51,24 @@ export class IdempotentConsumer {
         await this.handle(topic, message);
       },
     });
+    this.purgeTimer = setInterval(() => {
+      this.purgeProcessed().catch((err: unknown) => this.options.logger.warn('purging processed events failed', { err }));
+    }, 3600_000);
+    this.purgeTimer.unref();
+  }
+
+  /** Forgets handled event ids older than the retention; returns how many. */
+  async purgeProcessed(): Promise<number> {
+    const retainMs = this.options.retainProcessedMs ?? 30 * 24 * 3600_000;
+    const result: unknown = await this.options.dataSource.query(
+      `DELETE FROM processed_event WHERE consumer_group = $1 AND processed_at < now() - make_interval(secs => $2)`,
+      [this.options.groupId, retainMs / 1000],
+    );
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.purgeTimer);
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
   }

@@ -110,6 +110,29 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
     assert.equal(all.length, 40);
   });
 
+  it('purges sent rows after the retention, never unsent ones', async () => {
+    const relay = new OutboxRelay({ connection: { connectionString: testEnvironment().databaseUrl }, schema, producer, logger: quiet, retainSentMs: 3600_000 });
+    await ds.query(`UPDATE outbox_message SET sent_at = now() - interval '2 hours' WHERE id IN (SELECT id FROM outbox_message ORDER BY id LIMIT 5)`);
+    await writeEvents(1);
+    const before: Array<{ sent: number; unsent: number }> = await ds.query(
+      `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE sent_at IS NULL)::int AS unsent FROM outbox_message`,
+    );
+    const client = new Client({ connectionString: testEnvironment().databaseUrl });
+    await client.connect();
+    await client.query(`SET search_path TO "${schema}"`);
+    try {
+      assert.equal(await relay.purgeSent(client), 5);
+    } finally {
+      await client.end();
+    }
+    const after: Array<{ sent: number; unsent: number }> = await ds.query(
+      `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE sent_at IS NULL)::int AS unsent FROM outbox_message`,
+    );
+    assert.equal(after[0]!.sent, before[0]!.sent - 5);
+    assert.equal(after[0]!.unsent, before[0]!.unsent);
+    assert.equal(after[0]!.unsent, 1);
+  });
+
   it('an idempotent consumer handles each event exactly once despite duplicates', async () => {
     const group = `mt-consumer-${randomUUID()}`;
     const consumer = new IdempotentConsumer({ kafka: kafka(), groupId: group, dataSource: ds, producer, logger: quiet }).on(TOPIC, async (event, manager) => {
@@ -140,6 +163,12 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
         size: undefined,
       });
       assert.equal(again, 'duplicate');
+      // Marks older than the retention are forgotten; recent ones stay.
+      const count = async () => ((await ds.query('SELECT count(*)::int AS n FROM processed_event WHERE consumer_group = $1', [group])) as Array<{ n: number }>)[0]!.n;
+      const marks = await count();
+      await ds.query(`UPDATE processed_event SET processed_at = now() - interval '40 days' WHERE consumer_group = $1 AND event_id IN (SELECT event_id FROM processed_event WHERE consumer_group = $1 LIMIT 4)`, [group]);
+      assert.equal(await consumer.purgeProcessed(), 4);
+      assert.equal(await count(), marks - 4);
     } finally {
       await consumer.stop();
     }

@@ -11,6 +11,8 @@ export interface OutboxRelayOptions {
   logger: Logger;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** Sent rows older than this are deleted (default 7 days); the log of record is Kafka. */
+  retainSentMs?: number;
 }
 
 interface OutboxRow {
@@ -82,8 +84,13 @@ export class OutboxRelay {
           await this.sleep(this.pollIntervalMs * 2);
         }
         await this.client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+        let lastPurge = 0;
         while (this.running) {
           const sent = await this.publishBatch(this.client);
+          if (Date.now() - lastPurge > 10 * 60_000) {
+            lastPurge = Date.now();
+            await this.purgeSent(this.client);
+          }
           if (sent < this.batchSize) await this.sleep(this.pollIntervalMs);
         }
       } catch (err) {
@@ -120,6 +127,17 @@ export class OutboxRelay {
     for (const batch of batches) await this.options.producer.send(batch.topic, batch.messages);
     await client.query(`UPDATE outbox_message SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     return rows.length;
+  }
+
+  /** Deletes rows that were sent longer ago than the retention; returns how many. */
+  async purgeSent(client: Client): Promise<number> {
+    const retainMs = this.options.retainSentMs ?? 7 * 24 * 3600_000;
+    const result = await client.query(
+      `DELETE FROM outbox_message WHERE id IN (
+         SELECT id FROM outbox_message WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1) LIMIT 10000)`,
+      [retainMs / 1000],
+    );
+    return result.rowCount ?? 0;
   }
 
   private sleep(ms: number): Promise<void> {

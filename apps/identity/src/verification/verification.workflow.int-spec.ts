@@ -190,7 +190,7 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     assert.deepEqual(fake.recorded.map((r) => r.status), ['onsite-required', 'verified']);
   });
 
-  it('falls back to staff review when the provider stays unavailable for two days', async () => {
+  it('falls back to proof upload and staff review when the provider stays unavailable for two days', async () => {
     let calls = 0;
     const fake = fakeActivities(() => 'verified');
     fake.activities.checkWithVerificationProvider = async () => {
