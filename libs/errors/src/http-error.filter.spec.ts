@@ -132,8 +132,16 @@ describe('toErrorBody: fastify errors', () => {
 
   it('another fastify 4xx keeps its status: 404 → COMMON_NOT_FOUND, unmapped 4xx → COMMON_VALIDATION_FAILED', () => {
     assert.deepEqual(toErrorBody(Object.assign(new Error('Route not found'), { statusCode: 404 })), { status: 404, body: common('COMMON_NOT_FOUND') });
-    assert.deepEqual(toErrorBody(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY()), { status: 400, body: common('COMMON_VALIDATION_FAILED') });
+    // An empty body announced as JSON is a malformed body, like invalid JSON.
+    assert.deepEqual(toErrorBody(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY()), { status: 400, body: common('COMMON_MALFORMED_BODY') });
     assert.deepEqual(toErrorBody(Object.assign(new Error('x'), { statusCode: 422 })), { status: 422, body: common('COMMON_VALIDATION_FAILED') });
+  });
+});
+
+describe('toErrorBody: Fastify errors wrapped by Nest', () => {
+  it('unwraps an HttpException whose cause is a Fastify error', () => {
+    const wrapped = new HttpException('Body is not valid JSON', 400, { cause: new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY() });
+    assert.deepEqual(toErrorBody(wrapped), { status: 400, body: common('COMMON_MALFORMED_BODY') });
   });
 });
 
