@@ -316,6 +316,11 @@ async function clusterDir(dataDir, user) {
       if (fs.existsSync(dir)) throw new Error(`both ${link} and ${dir} exist; keep one of them`);
       log('postgres', `moving the cluster from ${link} to ${dir} (user '${user.name}' cannot reach ${dataDir})`);
       await moveDir(link, dir);
+    } else if (fs.existsSync(dir) && !readPostgresCredentials(dataDir)) {
+      // Left by an earlier clone at this same path whose data folder (and so the cluster's
+      // password) is gone: nobody can log in to it any more, so it is replaced.
+      log('postgres', `a cluster of an earlier clone at this path is in ${dir} without its credentials; replacing it`);
+      await fsp.rm(dir, { recursive: true, force: true });
     } else {
       log('postgres', `user '${user.name}' cannot reach ${dataDir}; the cluster lives in ${dir}`);
     }
