@@ -2,7 +2,7 @@
 // `npm test`: builds, starts (or reuses) the embedded PostgreSQL, Kafka and Temporal, runs
 // every unit and integration test with Node's test runner, and stops what it started.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from './build.mjs';
 import { repoRoot } from './infra/paths.mjs';
@@ -13,7 +13,9 @@ function findTests(dir, out = []) {
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules' && entry.name !== 'workflow-bundles') findTests(p, out);
     } else if (/\.(int-)?spec\.js$/.test(entry.name)) {
-      out.push(p);
+      // Only tests whose source still exists: tsc leaves the outputs of deleted files behind.
+      const source = join(repoRoot, relative(join(repoRoot, 'dist'), p)).replace(/\.js$/, '.ts');
+      if (existsSync(source)) out.push(p);
     }
   }
   return out;
