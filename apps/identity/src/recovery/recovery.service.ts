@@ -56,12 +56,7 @@ export class RecoveryService {
     if (account.lockedUntil && account.lockedUntil.getTime() > Date.now()) throw IdentityErrors.error('IDENTITY_ACCOUNT_LOCKED');
     if (!account.recoveryAnswerHash) throw IdentityErrors.error('IDENTITY_NO_RECOVERY_QUESTION');
     if (!(await this.hasher.verify(claim.answer.trim(), account.recoveryAnswerHash))) {
-      await this.dataSource.query(
-        `UPDATE account SET failed_logins = failed_logins + 1,
-           locked_until = CASE WHEN failed_logins + 1 >= 5 THEN now() + interval '15 minutes' ELSE locked_until END
-         WHERE id = $1`,
-        [account.id],
-      );
+      await this.sessions.countFailure(account.id);
       throw IdentityErrors.error('IDENTITY_RECOVERY_FAILED', { field: 'answer' });
     }
     checkPassword(claim.newPassword, 'newPassword');

@@ -43,22 +43,14 @@ export class SessionService {
       throw IdentityErrors.error('IDENTITY_ACCOUNT_LOCKED', { details: { lockedUntil: account.lockedUntil.toISOString() } });
     }
     if (!(await this.hasher.verify(input.password, account.passwordHash))) {
-      // Atomic increment: concurrent wrong guesses all count.
-      const rows = await sqlRows<{ failed_logins: number; locked_until: Date | null }>(
-        this.dataSource,
-        `UPDATE account SET
-           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-         WHERE id = $1 RETURNING failed_logins, locked_until`,
-        [account.id, this.config.LOGIN_MAX_FAILURES, this.config.LOGIN_LOCK_SECONDS],
-      );
-      const lockedUntil = rows[0]?.locked_until;
+      const failure = await this.countFailure(account.id);
+      const lockedUntil = failure.locked_until;
       if (lockedUntil && lockedUntil.getTime() > Date.now()) {
         throw IdentityErrors.error('IDENTITY_ACCOUNT_LOCKED', { details: { lockedUntil: lockedUntil.toISOString() } });
       }
       throw IdentityErrors.error('IDENTITY_LOGIN_FAILED', {
         field: 'password',
-        details: { remainingAttempts: this.config.LOGIN_MAX_FAILURES - (rows[0]?.failed_logins ?? 0) },
+        details: { remainingAttempts: this.config.LOGIN_MAX_FAILURES - failure.failed_logins },
       });
     }
     if (account.failedLogins > 0 || account.lockedUntil) {
@@ -104,6 +96,23 @@ export class SessionService {
       `UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND account_id = $2 AND revoked_at IS NULL`,
       [familyId, accountId],
     );
+  }
+
+  /**
+   * Counts a failed proof of identity (wrong password, wrong recovery answer). Reaching the limit
+   * locks the account for the configured time and resets the count. Atomic: concurrent wrong
+   * guesses all count.
+   */
+  async countFailure(accountId: string): Promise<{ failed_logins: number; locked_until: Date | null }> {
+    const rows = await sqlRows<{ failed_logins: number; locked_until: Date | null }>(
+      this.dataSource,
+      `UPDATE account SET
+         failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+       WHERE id = $1 RETURNING failed_logins, locked_until`,
+      [accountId, this.config.LOGIN_MAX_FAILURES, this.config.LOGIN_LOCK_SECONDS],
+    );
+    return rows[0] ?? { failed_logins: 0, locked_until: null };
   }
 
   /** Whether the session an access token was issued for is still live (not logged out or revoked). */
