@@ -3,8 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { loadConfig } from '@certhub/config';
-import { createFastifyAdapter, runMain } from '@certhub/service-kit';
+import { createFastifyAdapter, runService } from '@certhub/service-kit';
 import { Logger } from '@certhub/logging';
 import { GatewayConfig } from './gateway.config';
 import { HealthChecker } from './health';
@@ -43,12 +42,4 @@ export async function createGatewayApp(config: GatewayConfig, logger = new Logge
   return app;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig(GatewayConfig);
-  const logger = new Logger('gateway', config.LOG_LEVEL);
-  const app = await createGatewayApp(config, logger);
-  await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info(`gateway listening on http://${config.HOST}:${config.PORT}`);
-}
-
-runMain('gateway', module, main);
+runService('gateway', module, GatewayConfig, createGatewayApp);

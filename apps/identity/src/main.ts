@@ -1,8 +1,7 @@
-import { loadConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
-import { createServiceApp, mountHealth, mountOpenApi, runMain } from '@certhub/service-kit';
+import { createServiceApp, mountHealth, mountOpenApi, runService } from '@certhub/service-kit';
 import { IdentityRuntime } from './identity.runtime';
 import { SessionService } from './sessions/session.service';
 import { IdentityConfig } from './identity.config';
@@ -35,12 +34,4 @@ export async function createIdentityApp(config: IdentityConfig, logger = new Log
   return app;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig(IdentityConfig);
-  const logger = new Logger('identity', config.LOG_LEVEL);
-  const app = await createIdentityApp(config, logger);
-  await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info(`identity listening on http://${config.HOST}:${config.PORT}`);
-}
-
-runMain('identity', module, main);
+runService('identity', module, IdentityConfig, createIdentityApp);

@@ -4,7 +4,8 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { HttpErrorFilter, clientErrorResponse, createValidationPipe } from '@certhub/errors';
-import type { Logger } from '@certhub/logging';
+import { loadConfig, type PlatformConfig } from '@certhub/config';
+import { Logger } from '@certhub/logging';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import { AuthGuard } from './auth.guard';
 
@@ -43,12 +44,25 @@ export function createFastifyAdapter(options: { bodyLimitBytes: number; trustPro
 }
 
 /**
- * Runs a process's `main` when the file is the entry point; a failure to start is printed and
- * exits with 1 so the supervisor sees it.
+ * The entry point of every HTTP process: when `entry` is the main module, loads and validates
+ * its config, creates the app, listens on HOST:PORT. A failure to start is printed and exits
+ * with 1 so the supervisor sees it.
  */
-export function runMain(name: string, entry: NodeJS.Module, main: () => Promise<void>): void {
+export function runService<C extends PlatformConfig>(
+  name: string,
+  entry: NodeJS.Module,
+  configClass: new () => C,
+  createApp: (config: C, logger: Logger) => Promise<NestFastifyApplication>,
+): void {
   if (require.main !== entry) return;
-  main().catch((err: unknown) => {
+  const start = async () => {
+    const config = loadConfig(configClass);
+    const logger = new Logger(name, config.LOG_LEVEL);
+    const app = await createApp(config, logger);
+    await app.listen({ port: config.PORT, host: config.HOST });
+    logger.info(`${name} listening on http://${config.HOST}:${config.PORT}`);
+  };
+  start().catch((err: unknown) => {
     process.stderr.write(`${name} failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { create as createCaptcha } from 'svg-captcha';
-import { DataSource, LessThan } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { sqlRows } from '@certhub/persistence';
 import { IdentityConfig } from '../identity.config';
 import { IdentityErrors } from '../identity.errors';
@@ -45,9 +45,5 @@ export class CaptchaService {
   async answerOf(captchaId: string): Promise<string | null> {
     const row = await this.dataSource.getRepository(Captcha).findOne({ where: { id: captchaId } });
     return row?.answer ?? null;
-  }
-
-  async purgeExpired(): Promise<void> {
-    await this.dataSource.getRepository(Captcha).delete({ expiresAt: LessThan(new Date(Date.now() - 3600_000)) });
   }
 }

@@ -76,7 +76,7 @@ export class VerificationService {
     const proofId = randomUUID();
     await this.dataSource.getRepository(VerificationProof).insert({ id: proofId, accountId, round: progress.round, contentType: type, content: body });
     try {
-      const state = await this.update(accountId, requestId, (handle) =>
+      const state = await this.update(accountId, (handle) =>
         handle.executeUpdate(submitProofUpdate, { args: [{ proofId, round: progress.round }], updateId: `proof:${requestId}` }),
       );
       return { proofId, status: state.status, round: state.round };
@@ -120,7 +120,7 @@ export class VerificationService {
     if (decision.outcome !== 'approve' && decision.opinion.trim().length === 0) {
       throw IdentityErrors.error('IDENTITY_OPINION_REQUIRED', { field: 'opinion' });
     }
-    const state = await this.update(accountId, requestId, (handle) =>
+    const state = await this.update(accountId, (handle) =>
       handle.executeUpdate(decideUpdate, { args: [{ ...decision, decidedBy: staffId }], updateId: `decide:${requestId}` }),
     );
     return { status: state.status, round: state.round };
@@ -128,7 +128,6 @@ export class VerificationService {
 
   private async update(
     accountId: string,
-    _requestId: string,
     send: (handle: WorkflowHandle) => Promise<VerificationState>,
   ): Promise<VerificationState> {
     try {
