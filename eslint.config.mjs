@@ -102,7 +102,7 @@ const WORKFLOW_BANNED_PACKAGES = [
  * util lib is added here (type:util alone is not enough: errors, logging, config and
  * service-kit are type:util but load Nest, async_hooks or process.env).
  */
-const WORKFLOW_SAFE_LIBS = ['@certhub/contracts', '@certhub/cn-id'];
+const WORKFLOW_SAFE_LIBS = ['@certhub/contracts', '@certhub/cn-id', '@certhub/human-tasks'];
 
 /** @param {{ tests: boolean }} options tests: the importing file is a test (may use type:testing). */
 function depConstraints({ tests }) {

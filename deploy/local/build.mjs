@@ -54,7 +54,9 @@ export async function bundleWorkflows() {
     const entry = join(repoRoot, 'dist', 'workflows', domain, 'src', 'workflows.js');
     if (!existsSync(entry)) continue;
     const out = join(outDir, `${domain}.js`);
-    if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(repoRoot, 'dist', 'workflows', domain))) continue;
+    // Stale when the domain's workflows or any lib they may bundle (contracts, human-tasks …) changed.
+    const newest = Math.max(newestMtime(join(repoRoot, 'dist', 'workflows', domain)), newestMtime(join(repoRoot, 'dist', 'libs')));
+    if (existsSync(out) && statSync(out).mtimeMs >= newest) continue;
     const started = Date.now();
     const { bundleWorkflowCode } = require('@temporalio/worker');
     const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });

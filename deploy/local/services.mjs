@@ -7,6 +7,7 @@ const env = process.env;
 /** Services with a database (schema) and HTTP port; the gateway comes last. */
 export const SERVICES = [
   { name: 'identity', port: Number(env.CERTHUB_IDENTITY_PORT ?? 3101), hasDatabase: true },
+  { name: 'workbench', port: Number(env.CERTHUB_WORKBENCH_PORT ?? 3106), hasDatabase: true },
 ];
 
 export const GATEWAY = { name: 'gateway', port: Number(env.CERTHUB_GATEWAY_PORT ?? env.PORT ?? 3000) };

@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { PlatformConfig } from '@certhub/config';
 
 export class IdentityConfig extends PlatformConfig {
@@ -51,7 +51,23 @@ export class IdentityConfig extends PlatformConfig {
   @Min(1)
   VERIFICATION_PROOF_WAIT_DAYS: number = 30;
 
+  /** Working days the staff review task is due in (workbench inbox). */
   @IsInt()
   @Min(1)
-  VERIFICATION_STAFF_REMINDER_DAYS: number = 3;
+  VERIFICATION_REVIEW_WORKING_DAYS: number = 3;
+
+  /** Working days after the due date before the review escalates to the supervisors. */
+  @IsInt()
+  @Min(0)
+  VERIFICATION_ESCALATION_WORKING_DAYS: number = 2;
+
+  /** Service catalogue deadline of a verification case, in working days (applicant's time paused). */
+  @IsInt()
+  @Min(1)
+  VERIFICATION_DEADLINE_WORKING_DAYS: number = 5;
+
+  /** Extra official calendars (`<year>.json`) beyond the ones shipped. */
+  @IsOptional()
+  @IsString()
+  WORKDAYS_CALENDAR_DIR?: string;
 }

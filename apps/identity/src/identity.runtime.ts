@@ -7,6 +7,7 @@ import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
 import { createDomainWorker } from '@certhub/temporal';
+import { loadCalendarDirectory, WorkCalendar } from '@certhub/workdays';
 import { IDENTITY_TASK_QUEUE } from '@certhub/workflows-identity';
 import { IDENTITY_SCHEMA } from './database';
 import type { IdentityConfig } from './identity.config';
@@ -89,6 +90,8 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
         provider: this.deps.provider,
         outbox: this.deps.outbox,
         logger: logger.child('activities'),
+        calendar: config.WORKDAYS_CALENDAR_DIR ? WorkCalendar.builtIn().withYears(loadCalendarDirectory(config.WORKDAYS_CALENDAR_DIR)) : WorkCalendar.builtIn(),
+        deadlineWorkingDays: config.VERIFICATION_DEADLINE_WORKING_DAYS,
       }),
     });
     this.worker = worker;

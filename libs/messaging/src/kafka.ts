@@ -83,7 +83,13 @@ export async function ensureTopics(kafka: Kafka, options: { partitions?: number;
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 3, replicationFactor: 1 })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: options.partitions ?? 3,
+          replicationFactor: 1,
+          // A case's latest state is all a consumer needs: keep the newest event per case key.
+          ...(topic.endsWith('.case.changed.v1') ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+        })),
       });
     }
   } finally {

@@ -6,8 +6,8 @@ export interface WorkerHostOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** Domain name: the prebuilt bundle is `<bundleDir>/<domain>.js`. */
-  domain: string;
+  /** Domain name: the prebuilt bundle is `<bundleDir>/<domain>.js`; none for an activities-only worker. */
+  domain: string | null;
   bundleDir: string;
   activities: object;
   /** Source of the workflows, used only when no prebuilt bundle exists (development). */
@@ -39,13 +39,13 @@ export function bundlePath(bundleDir: string, domain: string): string {
 export async function createDomainWorker(options: WorkerHostOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
-  const prebuilt = bundlePath(options.bundleDir, options.domain);
-  const source = existsSync(prebuilt)
-    ? { workflowBundle: { codePath: prebuilt } }
-    : options.workflowsPath
-      ? { workflowsPath: options.workflowsPath }
-      : undefined;
-  if (!source) throw new Error(`no workflow bundle at ${prebuilt}; run the build first`);
+  let source: { workflowBundle: { codePath: string } } | { workflowsPath: string } | Record<string, never> = {};
+  if (options.domain !== null) {
+    const prebuilt = bundlePath(options.bundleDir, options.domain);
+    if (existsSync(prebuilt)) source = { workflowBundle: { codePath: prebuilt } };
+    else if (options.workflowsPath) source = { workflowsPath: options.workflowsPath };
+    else throw new Error(`no workflow bundle at ${prebuilt}; run the build first`);
+  }
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -12,21 +12,15 @@ export interface VerificationInput {
   accountId: string;
   /** How long the applicant has to upload proof before the case closes as rejected. */
   proofWaitDays?: number;
-  /** Staff are reminded every this many days while a decision is outstanding. */
-  staffReminderDays?: number;
+  /** Working days the staff review task is due in (workbench inbox). */
+  reviewWorkingDays?: number;
+  /** Working days after the due date before the review escalates to the supervisors. */
+  escalationWorkingDays?: number;
 }
 
 export type ProviderOutcome = 'verified' | 'not-verifiable' | 'onsite-required';
 
 export type StaffDecisionOutcome = 'approve' | 'return' | 'reject' | 'onsite';
-
-export interface StaffDecision {
-  outcome: StaffDecisionOutcome;
-  opinion: string;
-  decidedBy: string;
-  /** The round the decision is for: a stale decision (older round) is refused by the validator. */
-  round: number;
-}
 
 export interface ProofSubmission {
   proofId: string;
@@ -43,6 +37,7 @@ export interface VerificationHistoryEntry {
 export interface VerificationState {
   status: VerificationStatus;
   round: number;
+  businessNo: string | null;
   proofId: string | null;
   history: VerificationHistoryEntry[];
 }
@@ -59,14 +54,20 @@ export interface RecordVerificationInput {
   round: number;
 }
 
-export interface IdentityActivities {
-  checkWithVerificationProvider(input: { accountId: string }): Promise<{ outcome: ProviderOutcome }>;
-  recordVerification(input: RecordVerificationInput): Promise<void>;
-  remindVerificationStaff(input: { accountId: string; round: number; waitingSinceDays: number }): Promise<void>;
+export interface RecordedVerification {
+  /** Business number of the verification case (allocated with its first step). */
+  businessNo: string;
 }
 
+export interface IdentityActivities {
+  checkWithVerificationProvider(input: { accountId: string }): Promise<{ outcome: ProviderOutcome }>;
+  recordVerification(input: RecordVerificationInput): Promise<RecordedVerification>;
+}
+
+/** The staff review of a verification is a workbench task of this type. */
+export const VERIFICATION_REVIEW_TASK_TYPE = 'identity-verification.review';
+
 export const submitProofUpdate = defineUpdate<VerificationState, [ProofSubmission]>('submitProof');
-export const decideUpdate = defineUpdate<VerificationState, [StaffDecision]>('decide');
 export const verificationStateQuery = defineQuery<VerificationState>('verificationState');
 
 export const identityVerification: WorkflowRef<typeof identityVerificationWorkflow, string> = {
@@ -78,8 +79,5 @@ export const identityVerification: WorkflowRef<typeof identityVerificationWorkfl
 /** Messages an Update validator rejects with; callers map them to 409 codes. */
 export const VerificationRejections = {
   NOT_AWAITING_PROOF: 'VERIFICATION_NOT_AWAITING_PROOF',
-  NOT_AWAITING_DECISION: 'VERIFICATION_NOT_AWAITING_DECISION',
   STALE_ROUND: 'VERIFICATION_STALE_ROUND',
-  ALREADY_DECIDED: 'VERIFICATION_ALREADY_DECIDED',
-  BAD_OUTCOME: 'VERIFICATION_BAD_OUTCOME',
 } as const;

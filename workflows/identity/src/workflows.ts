@@ -1,20 +1,20 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   condition,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  ActivityFailure,
 } from '@temporalio/workflow';
-import { CaseStage, CaseStatus, type VerificationStatus } from '@certhub/contracts';
+import { BusinessNo, CaseStage, CaseStatus, type VerificationStatus } from '@certhub/contracts';
+import { humanTasks, type TaskOutcomeSpec } from '@certhub/human-tasks';
 import {
-  decideUpdate,
   submitProofUpdate,
   verificationStateQuery,
+  VERIFICATION_REVIEW_TASK_TYPE,
   VerificationRejections,
   type IdentityActivities,
-  type StaffDecision,
   type VerificationInput,
   type VerificationState,
 } from './contract';
@@ -33,6 +33,11 @@ const recorder = proxyActivities<IdentityActivities>({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+const APPROVE: TaskOutcomeSpec = { code: 'approve', labelZh: '核验通过', labelEn: 'Approve' };
+const REJECT: TaskOutcomeSpec = { code: 'reject', labelZh: '核验不通过', labelEn: 'Reject', opinionRequired: true };
+const RETURN: TaskOutcomeSpec = { code: 'return', labelZh: '退回补充材料', labelEn: 'Return for more proof', opinionRequired: true };
+const ONSITE: TaskOutcomeSpec = { code: 'onsite', labelZh: '要求现场核验', labelEn: 'Require on-site verification', opinionRequired: true };
+
 /**
  * ID-12 identity and education verification of one account.
  *
@@ -42,15 +47,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  *               │                      └────────────────────────────┤ reject ▶ rejected
  *               └ on-site required ▶ onsite-required ◀─── onsite ───┘
  *                                    └ approve ▶ verified / reject ▶ rejected
+ *
+ * Staff decide in the workbench inbox: the review is a human task (due in working days,
+ * reminded at the due date, escalated to the supervisors after it).
  */
 export async function identityVerificationWorkflow(input: VerificationInput): Promise<VerificationState> {
   const { accountId } = input;
   const proofWaitMs = (input.proofWaitDays ?? 30) * DAY_MS;
-  const reminderMs = (input.staffReminderDays ?? 3) * DAY_MS;
-  const state: VerificationState = { status: 'pending', round: 1, proofId: null, history: [] };
+  const state: VerificationState = { status: 'pending', round: 1, businessNo: null, proofId: null, history: [] };
+  const tasks = humanTasks();
   let step = 0;
   let pendingProof: string | null = null;
-  let pendingDecision: StaffDecision | null = null;
 
   setHandler(verificationStateQuery, () => state);
 
@@ -70,32 +77,11 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
     },
   );
 
-  setHandler(
-    decideUpdate,
-    async (decision) => {
-      pendingDecision = decision;
-      const before = { status: state.status, round: state.round };
-      await condition(() => state.status !== before.status || state.round !== before.round);
-      return state;
-    },
-    {
-      validator: (decision) => {
-        if (state.status !== 'awaiting-staff' && state.status !== 'onsite-required') {
-          throw new Error(VerificationRejections.NOT_AWAITING_DECISION);
-        }
-        if (decision.round !== state.round) throw new Error(VerificationRejections.STALE_ROUND);
-        if (pendingDecision !== null) throw new Error(VerificationRejections.ALREADY_DECIDED);
-        const allowed = state.status === 'onsite-required' ? ['approve', 'reject'] : ['approve', 'return', 'reject', 'onsite'];
-        if (!allowed.includes(decision.outcome)) throw new Error(VerificationRejections.BAD_OUTCOME);
-      },
-    },
-  );
-
   /** Records the change first; the visible state (and an Update waiting on it) moves after. */
   async function moveTo(status: VerificationStatus, reason: string | null, actorId: string | null, round = state.round): Promise<void> {
     const previousStatus = state.history.length === 0 ? null : state.status;
     step += 1;
-    await recorder.recordVerification({
+    const recorded = await recorder.recordVerification({
       accountId,
       workflowId: workflowInfo().workflowId,
       step,
@@ -108,24 +94,13 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
     state.history.push({ status, at: new Date().toISOString(), reason, actorId });
     state.status = status;
     state.round = round;
-    // Ops find cases by stage and status in the Temporal UI; no personal data goes here.
+    state.businessNo = recorded.businessNo;
+    // Ops find cases by business number, stage and status in the Temporal UI; no personal data goes here.
     upsertSearchAttributes([
+      { key: BusinessNo, value: recorded.businessNo },
       { key: CaseStage, value: status },
       { key: CaseStatus, value: status === 'verified' || status === 'rejected' ? 'done' : 'active' },
     ]);
-  }
-
-  async function awaitDecision(): Promise<StaffDecision> {
-    let waited = 0;
-    for (;;) {
-      if (await condition(() => pendingDecision !== null, reminderMs)) {
-        const decision = pendingDecision as unknown as StaffDecision;
-        pendingDecision = null;
-        return decision;
-      }
-      waited += input.staffReminderDays ?? 3;
-      await recorder.remindVerificationStaff({ accountId, round: state.round, waitingSinceDays: waited });
-    }
   }
 
   let outcome: 'verified' | 'not-verifiable' | 'onsite-required';
@@ -149,23 +124,46 @@ export async function identityVerificationWorkflow(input: VerificationInput): Pr
       await moveTo('awaiting-staff', null, accountId);
       continue;
     }
-    const decision = await awaitDecision();
+    const stage = state.status;
+    const decision = await tasks.run({
+      key: `${workflowInfo().workflowId}:${stage}:${state.round}`,
+      type: VERIFICATION_REVIEW_TASK_TYPE,
+      stage,
+      round: state.round,
+      titleZh: stage === 'onsite-required' ? '身份现场核验结果' : '身份与学历核验审核',
+      titleEn: stage === 'onsite-required' ? 'On-site identity verification result' : 'Identity and education verification review',
+      case: {
+        domain: 'identity',
+        caseType: 'identity-verification',
+        caseId: accountId,
+        businessNo: state.businessNo ?? '',
+        applicantId: accountId,
+        itemName: '身份核验',
+        itemNameEn: 'Identity verification',
+      },
+      candidate: { role: 'staff' },
+      outcomes: stage === 'onsite-required' ? [APPROVE, REJECT] : [APPROVE, RETURN, REJECT, ONSITE],
+      dueInWorkingDays: input.reviewWorkingDays ?? 3,
+      escalation: { afterWorkingDays: input.escalationWorkingDays ?? 2, role: 'admin' },
+      context: { accountId, proofId: state.proofId, review: `/api/v1/identity/staff/verifications/${accountId}` },
+    });
+    const opinion = decision.opinion;
     switch (decision.outcome) {
       case 'approve':
-        await moveTo('verified', decision.opinion, decision.decidedBy);
+        await moveTo('verified', opinion, decision.actorId);
         break;
       case 'reject':
-        await moveTo('rejected', decision.opinion, decision.decidedBy);
+        await moveTo('rejected', opinion, decision.actorId);
         break;
       case 'onsite':
-        await moveTo('onsite-required', decision.opinion, decision.decidedBy);
+        await moveTo('onsite-required', opinion, decision.actorId);
         break;
       case 'return':
         state.proofId = null;
-        await moveTo('awaiting-proof', decision.opinion, decision.decidedBy, state.round + 1);
+        await moveTo('awaiting-proof', opinion, decision.actorId, state.round + 1);
         break;
       default:
-        throw ApplicationFailure.nonRetryable(`unknown outcome ${String(decision.outcome)}`);
+        throw ApplicationFailure.nonRetryable(`unknown outcome ${decision.outcome}`);
     }
   }
   return state;

@@ -46,12 +46,6 @@ class StaffListQuery {
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
 }
 
-class DecisionDto {
-  @ApiProperty({ enum: ['approve', 'return', 'reject', 'onsite'] }) @IsIn(['approve', 'return', 'reject', 'onsite']) outcome!: 'approve' | 'return' | 'reject' | 'onsite';
-  @ApiProperty() @IsString() @MaxLength(1000) opinion!: string;
-  @ApiProperty({ description: 'the round being decided (stale decisions are refused)' }) @IsInt() @Min(1) round!: number;
-}
-
 @ApiTags('identity: institutions')
 @Controller('api/v1/identity/institutions')
 export class InstitutionDirectoryController {
@@ -128,12 +122,6 @@ export class StaffController {
   async proof(@Param('accountId', uuidPipe) accountId: string, @Param('proofId', uuidPipe) proofId: string, @Res() reply: FastifyReply) {
     const proof = await this.verification.proof(accountId, proofId);
     await reply.header('content-type', proof.contentType).header('cache-control', 'private, no-store').send(proof.content);
-  }
-
-  @Post('verifications/:accountId/decision')
-  @ApiOperation({ summary: 'Decide a verification (sent to the workflow as an Update; the request id makes retries safe)' })
-  decide(@Param('accountId', uuidPipe) accountId: string, @Body() dto: DecisionDto, @CurrentCaller() caller: Caller, @RequestId() requestId: string) {
-    return this.verification.decide(accountId, dto, caller.sub, requestId);
   }
 
   @Get('accounts/:accountId/photo')

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DataSource } from 'typeorm';
-import { IdentityTopics } from '@certhub/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CaseTopics, IdentityTopics, type CaseChangedV1, type CaseMilestone, type VerificationStatus } from '@certhub/contracts';
 import { runWithContext, type Logger } from '@certhub/logging';
-import { OutboxWriter, sqlRows } from '@certhub/persistence';
-import type { IdentityActivities, RecordVerificationInput } from '@certhub/workflows-identity';
+import { nextBusinessNumber, OutboxWriter, sqlRows } from '@certhub/persistence';
+import { caseClock, UnknownCalendarYearError, type WorkCalendar } from '@certhub/workdays';
+import type { IdentityActivities, RecordedVerification, RecordVerificationInput } from '@certhub/workflows-identity';
 import { Account } from '../accounts/account.entity';
 import { ProviderUnavailable, type VerificationProvider } from './verification-provider';
 
@@ -13,11 +14,24 @@ export interface IdentityActivityDeps {
   provider: VerificationProvider;
   outbox: OutboxWriter;
   logger: Logger;
+  calendar: WorkCalendar;
+  /** Service catalogue deadline of a verification, in working days. */
+  deadlineWorkingDays: number;
 }
+
+/** Stage (业务环节) of the verification case as my items shows it. */
+const STAGES: Record<VerificationStatus, { zh: string; en: string; paused: boolean }> = {
+  pending: { zh: '自动核验', en: 'Automatic check', paused: false },
+  'awaiting-proof': { zh: '待补充证明材料', en: 'Awaiting proof', paused: true },
+  'awaiting-staff': { zh: '协会人工审核', en: 'Association review', paused: false },
+  'onsite-required': { zh: '待现场核验', en: 'On-site verification', paused: true },
+  verified: { zh: '核验通过', en: 'Verified', paused: false },
+  rejected: { zh: '核验不通过', en: 'Not verified', paused: false },
+};
 
 /** Activities of the identity workflows, built with their dependencies (imported by workflows as types only). */
 export function createIdentityActivities(deps: IdentityActivityDeps): IdentityActivities {
-  const { dataSource, provider, outbox, logger } = deps;
+  const { dataSource, provider, outbox } = deps;
   return {
     async checkWithVerificationProvider({ accountId }) {
       const account = await dataSource.getRepository(Account).findOne({ where: { id: accountId }, select: { id: true, usernameKey: true } });
@@ -33,23 +47,27 @@ export function createIdentityActivities(deps: IdentityActivityDeps): IdentityAc
     /** Idempotent by (workflowId, step): a retried activity records and emits nothing twice. */
     async recordVerification(input: RecordVerificationInput) {
       // Events of one case share its workflow id as correlation id.
-      await runWithContext({ correlationId: input.workflowId, actorId: input.actorId ?? undefined }, () => record(input));
-    },
-
-    async remindVerificationStaff({ accountId, round, waitingSinceDays }) {
-      logger.warn('verification decision overdue', { accountId, round, waitingSinceDays });
+      return runWithContext({ correlationId: input.workflowId, actorId: input.actorId ?? undefined }, () => record(input));
     },
   };
 
-  async function record(input: RecordVerificationInput): Promise<void> {
-    await dataSource.transaction(async (manager) => {
+  async function record(input: RecordVerificationInput): Promise<RecordedVerification> {
+    return dataSource.transaction(async (manager) => {
+      const first: Array<{ business_no: string | null }> = await manager.query(
+        `SELECT business_no FROM verification_step WHERE workflow_id = $1 AND step = 1`,
+        [input.workflowId],
+      );
+      const businessNo = first[0]?.business_no ?? (await nextBusinessNumber(manager));
       const inserted = await sqlRows(
         manager,
-        `INSERT INTO verification_step (id, account_id, workflow_id, step, round, status, reason, actor_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workflow_id, step) DO NOTHING RETURNING id`,
-        [randomUUID(), input.accountId, input.workflowId, input.step, input.round, input.status, input.reason, input.actorId],
+        `INSERT INTO verification_step (id, account_id, workflow_id, step, business_no, round, status, reason, actor_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (workflow_id, step) DO NOTHING RETURNING id`,
+        [randomUUID(), input.accountId, input.workflowId, input.step, businessNo, input.round, input.status, input.reason, input.actorId],
       );
-      if (inserted.length === 0) return;
+      if (inserted.length === 0) {
+        const again: Array<{ business_no: string }> = await manager.query(`SELECT business_no FROM verification_step WHERE workflow_id = $1 AND step = $2`, [input.workflowId, input.step]);
+        return { businessNo: again[0]?.business_no ?? businessNo };
+      }
       await manager.query(`UPDATE account SET verification_status = $2, updated_at = now() WHERE id = $1`, [input.accountId, input.status]);
       await outbox.append(manager, {
         topic: IdentityTopics.VerificationChanged,
@@ -63,6 +81,55 @@ export function createIdentityActivities(deps: IdentityActivityDeps): IdentityAc
           reason: input.reason,
         },
       });
+      await outbox.append(manager, { topic: CaseTopics.identity, subjectId: input.accountId, actorId: input.actorId, data: await caseChanged(manager, input, businessNo) });
+      return { businessNo };
     });
+  }
+
+  /** The verification as a case of my items (WB-3): stage, status, deadline with the applicant's time paused. */
+  async function caseChanged(manager: EntityManager, input: RecordVerificationInput, businessNo: string): Promise<CaseChangedV1> {
+    const steps: Array<{ status: VerificationStatus; at: Date }> = await manager.query(
+      `SELECT status, at FROM verification_step WHERE workflow_id = $1 ORDER BY step`,
+      [input.workflowId],
+    );
+    const done = input.status === 'verified' || input.status === 'rejected';
+    const stage = STAGES[input.status];
+    let dueAt: string | null = null;
+    if (!done && steps.length > 0) {
+      try {
+        dueAt = caseClock(deps.calendar, deps.deadlineWorkingDays, steps.map((s) => ({ at: new Date(s.at), paused: STAGES[s.status].paused }))).dueAt?.toISOString() ?? null;
+      } catch (err) {
+        if (!(err instanceof UnknownCalendarYearError)) throw err;
+        deps.logger.warn('no official calendar for the deadline of a verification case yet', { year: err.year });
+      }
+    }
+    let milestone: CaseMilestone | null = null;
+    if (done) milestone = 'decided';
+    else if (input.status === 'awaiting-proof' || input.status === 'onsite-required') milestone = 'returned';
+    else if (input.status === 'awaiting-staff') milestone = input.round > 1 ? 'resubmitted' : 'submitted';
+    return {
+      domain: 'identity',
+      caseType: 'identity-verification',
+      caseId: input.accountId,
+      businessNo,
+      itemName: '身份核验',
+      itemNameEn: 'Identity verification',
+      applicantId: input.accountId,
+      institutionId: null,
+      stage: input.status,
+      stageName: stage.zh,
+      stageNameEn: stage.en,
+      status: done ? 'done' : 'active',
+      result: done ? input.status : null,
+      milestone,
+      opinion: input.reason,
+      version: input.step,
+      changedAt: new Date().toISOString(),
+      submittedAt: steps[0] ? new Date(steps[0].at).toISOString() : null,
+      dueAt,
+      clockPaused: stage.paused,
+      workflowId: input.workflowId,
+      link: '/api/v1/identity/me/verification',
+    };
   }
 }

@@ -17,6 +17,10 @@ export class VerificationStep {
   @Column('int')
   step!: number;
 
+  /** Business number of the verification case (the same on every step of one workflow). */
+  @Column('varchar', { length: 14, nullable: true })
+  businessNo!: string | null;
+
   @Column('int')
   round!: number;
 

@@ -1,28 +1,58 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { IdentityTopics } from '@certhub/contracts';
-import { eventually, KafkaProbe, testEnvironment, unique } from '@certhub/testing';
+import { BusinessNo, IdentityTopics } from '@certhub/contracts';
+import { eventually, KafkaProbe, startServiceProcess, testEnvironment, unique, type ServiceProcess } from '@certhub/testing';
 import { IdentityHarness } from '../testing/identity-harness';
 
 type Body = Record<string, unknown> & { code?: string; status?: string; round?: number };
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 
-describe('identity verification through the API, the dev server and Kafka (ID-12)', () => {
+type Task = { id: string; type: string; dueAt: string; dueInWorkingDays: number; case: { businessNo: string; caseId: string }; stage: string; round: number; assigneeId: string | null };
+
+describe('identity verification through the API, the workbench inbox, the dev server and Kafka (ID-12, WB-1/3/4)', () => {
   let h: IdentityHarness;
+  let workbench: ServiceProcess;
   let staff: { id: string; accessToken: string };
   let probe: KafkaProbe;
 
   before(async () => {
     h = await IdentityHarness.start();
+    // The staff decision is a task in the workbench inbox: the workbench runs as its own process.
+    workbench = await startServiceProcess('workbench');
     staff = await h.staffToken(['staff']);
     probe = await new KafkaProbe(testEnvironment().kafkaBrokers).start([IdentityTopics.VerificationChanged]);
   });
   after(async () => {
     await probe?.stop();
+    await workbench?.stop();
     await h?.stop();
   });
+
+  async function wb<T = Body>(method: 'GET' | 'POST', path: string, token: string, options: { body?: unknown; requestId?: string } = {}) {
+    const res = await fetch(`${workbench.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.requestId ? { 'x-request-id': options.requestId } : {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  /** The review task of an applicant's verification, once the workflow has put it into the inbox. */
+  async function reviewTask(accountId: string, stage: string): Promise<Task> {
+    return eventually(
+      async () => {
+        const list = await wb<{ items: Task[] }>('GET', '/api/v1/workbench/tasks?type=identity-verification.review&size=100', staff.accessToken);
+        return list.body.items.find((t) => t.case.caseId === accountId && t.stage === stage);
+      },
+      { what: `review task ${stage} in the inbox`, timeoutMs: 30_000 },
+    );
+  }
 
   async function applicantWithOutcome(outcome: string, unavailableTimes = 0) {
     const username = unique.username('v');
@@ -60,27 +90,30 @@ describe('identity verification through the API, the dev server and Kafka (ID-12
     const proof = await h.request('GET', `/api/v1/identity/staff/verifications/${applicant.id}/proofs/${detail.body.proofs[0]!.id}`, { token: staff.accessToken });
     assert.equal(proof.status, 200);
 
+    // The review waits in the staff inbox, due in working days; a staff member claims and decides it.
+    const task = await reviewTask(applicant.id, 'awaiting-staff');
+    assert.equal(task.dueInWorkingDays, 3);
+    assert.ok(Date.parse(task.dueAt) > Date.now() + 24 * 3600_000, 'due at least a day later');
+    assert.match(task.case.businessNo, /^\d{14}$/);
+    const applicantsView = await wb('GET', `/api/v1/workbench/tasks/${task.id}`, applicant.accessToken);
+    assert.equal(applicantsView.status, 404, 'the applicant cannot see the staff task');
+    const claimed = await wb<Task>('POST', `/api/v1/workbench/tasks/${task.id}/claim`, staff.accessToken);
+    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    assert.equal(claimed.body.assigneeId, staff.id);
+
     const requestId = unique.id();
-    const decide = () =>
-      h.request<Body>('POST', `/api/v1/identity/staff/verifications/${applicant.id}/decision`, {
-        token: staff.accessToken,
-        headers: { 'x-request-id': requestId },
-        body: { outcome: 'approve', opinion: '学历证书核验一致', round: 1 },
-      });
+    const decide = () => wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { requestId, body: { outcome: 'approve', opinion: '学历证书核验一致' } });
     const first = await decide();
-    assert.equal(first.status, 201, JSON.stringify(first.body));
-    assert.equal(first.body.status, 'verified');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'completed');
     // A retried request (same request id) is the same Update: it succeeds and decides nothing new.
     const retried = await decide();
-    assert.equal(retried.status, 201);
-    assert.equal(retried.body.status, 'verified');
-    // A new decision on a finished case is refused with a code.
-    const another = await h.request<Body>('POST', `/api/v1/identity/staff/verifications/${applicant.id}/decision`, {
-      token: staff.accessToken,
-      body: { outcome: 'reject', opinion: '再次决定', round: 1 },
-    });
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.equal(retried.body.outcome, 'approve');
+    // A new decision on a finished task is refused with a code.
+    const another = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { body: { outcome: 'reject', opinion: '再次决定' } });
     assert.equal(another.status, 409);
-    assert.equal(another.body.code, 'IDENTITY_VERIFICATION_STATE');
+    assert.equal(another.body.code, 'TASK_ALREADY_COMPLETED');
 
     const progress = await statusOf(applicant.accessToken, 'verified');
     assert.deepEqual(
@@ -95,28 +128,53 @@ describe('identity verification through the API, the dev server and Kafka (ID-12
 
     const description = await h.app.get(Client).workflow.getHandle(`identity-verification:${applicant.id}`).describe();
     assert.equal(description.status.name, 'COMPLETED');
+    assert.deepEqual(description.typedSearchAttributes.get(BusinessNo), task.case.businessNo);
+
+    // The applicant sees the case in my items, done, and has a message about the decision.
+    const item = await eventually(
+      async () => {
+        const items = await wb<{ items: Array<{ businessNo: string; status: string; stageName: string }> }>('GET', '/api/v1/workbench/items?tab=done', applicant.accessToken);
+        return items.body.items.find((i) => i.businessNo === task.case.businessNo);
+      },
+      { what: 'the verification in my items', timeoutMs: 30_000 },
+    );
+    assert.equal(item.stageName, '核验通过');
+    const messages = await eventually(
+      async () => {
+        const res = await wb<{ items: Array<{ category?: string; link?: string }> }>('GET', '/api/v1/workbench/messages?kind=message', applicant.accessToken);
+        return res.body.items.some((m) => m.category === 'case-decided') ? res.body.items : undefined;
+      },
+      { what: 'the decision message', timeoutMs: 30_000 },
+    );
+    assert.ok(messages.some((m) => m.link === '/api/v1/identity/me/verification'));
+    // Every step of the case is in its history, the staff decision with actor and opinion.
+    const history = await wb<Array<{ action: string; actorId: string | null; opinion: string | null }>>('GET', `/api/v1/workbench/cases/identity/${task.case.businessNo}/history`, staff.accessToken);
+    assert.equal(history.status, 200);
+    const completed = (Array.isArray(history.body) ? history.body : (history.body as unknown as { entries: typeof history.body }).entries).find((e) => e.action === 'task.completed');
+    assert.equal(completed?.actorId, staff.id);
+    assert.equal(completed?.opinion, '学历证书核验一致');
   });
 
-  it('a decision needs an opinion unless approving, and only staff may decide', async () => {
+  it('a decision needs an opinion unless approving, needs a claim, and only staff may work on the task', async () => {
     const applicant = await applicantWithOutcome('onsite-required');
     await statusOf(applicant.accessToken, 'onsite-required');
-    const noOpinion = await h.request<Body>('POST', `/api/v1/identity/staff/verifications/${applicant.id}/decision`, {
-      token: staff.accessToken,
-      body: { outcome: 'reject', opinion: ' ', round: 1 },
-    });
-    assert.equal(noOpinion.status, 400);
-    assert.equal(noOpinion.body.code, 'IDENTITY_OPINION_REQUIRED');
+    const task = await reviewTask(applicant.id, 'onsite-required');
+    const unclaimed = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { body: { outcome: 'approve', opinion: 'ok' } });
+    assert.equal(unclaimed.status, 409);
+    assert.equal(unclaimed.body.code, 'TASK_NOT_CLAIMED');
+    const self = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/claim`, applicant.accessToken);
+    assert.equal(self.status, 404, 'an applicant cannot claim (or see) a staff task');
+    assert.equal((await wb('POST', `/api/v1/workbench/tasks/${task.id}/claim`, staff.accessToken)).status, 200);
+    const noOpinion = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { body: { outcome: 'reject', opinion: ' ' } });
+    assert.equal(noOpinion.status, 422);
+    assert.equal(noOpinion.body.code, 'TASK_OPINION_REQUIRED');
     assert.equal(noOpinion.body.field, 'opinion');
-    const self = await h.request<Body>('POST', `/api/v1/identity/staff/verifications/${applicant.id}/decision`, {
-      token: applicant.accessToken,
-      body: { outcome: 'approve', opinion: '', round: 1 },
-    });
-    assert.equal(self.status, 403);
-    const ok = await h.request<Body>('POST', `/api/v1/identity/staff/verifications/${applicant.id}/decision`, {
-      token: staff.accessToken,
-      body: { outcome: 'approve', opinion: '现场核验通过', round: 1 },
-    });
-    assert.equal(ok.body.status, 'verified');
+    const notOffered = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { body: { outcome: 'return', opinion: '补充材料' } });
+    assert.equal(notOffered.status, 422, 'on-site review offers approve or reject only');
+    assert.equal(notOffered.body.code, 'TASK_BAD_OUTCOME');
+    const ok = await wb<Body>('POST', `/api/v1/workbench/tasks/${task.id}/complete`, staff.accessToken, { body: { outcome: 'approve', opinion: '现场核验通过' } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await statusOf(applicant.accessToken, 'verified');
   });
 
   it('retries an unavailable provider and then verifies', async () => {

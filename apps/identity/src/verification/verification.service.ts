@@ -5,11 +5,9 @@ import { DataSource } from 'typeorm';
 import { CaseStatus, CaseType, VERIFICATION_STATUSES, type VerificationStatus } from '@certhub/contracts';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import {
-  decideUpdate,
   identityVerification,
   submitProofUpdate,
   VerificationRejections,
-  type StaffDecisionOutcome,
   type VerificationState,
 } from '@certhub/workflows-identity';
 import { Account } from '../accounts/account.entity';
@@ -44,7 +42,8 @@ export class VerificationService {
         {
           accountId,
           proofWaitDays: this.config.VERIFICATION_PROOF_WAIT_DAYS,
-          staffReminderDays: this.config.VERIFICATION_STAFF_REMINDER_DAYS,
+          reviewWorkingDays: this.config.VERIFICATION_REVIEW_WORKING_DAYS,
+          escalationWorkingDays: this.config.VERIFICATION_ESCALATION_WORKING_DAYS,
         },
       ],
     });
@@ -86,7 +85,7 @@ export class VerificationService {
     }
   }
 
-  /** Staff list of verifications waiting for them (moves into the workbench inbox later). */
+  /** Staff list of verifications by status (the decisions themselves are tasks in the workbench inbox). */
   async listForStaff(status: VerificationStatus | undefined, limit: number, offset: number) {
     const wanted = status && VERIFICATION_STATUSES.includes(status) ? [status] : ['awaiting-staff', 'onsite-required'];
     const [rows, total] = await this.dataSource.getRepository(Account).findAndCount({
@@ -113,17 +112,6 @@ export class VerificationService {
     const proof = await this.dataSource.getRepository(VerificationProof).findOne({ where: { id: proofId, accountId } });
     if (!proof) throw IdentityErrors.error('IDENTITY_NOT_FOUND');
     return proof;
-  }
-
-  /** The staff decision, sent as an Update whose id is the request id: a retried request acts once. */
-  async decide(accountId: string, decision: { outcome: StaffDecisionOutcome; opinion: string; round: number }, staffId: string, requestId: string) {
-    if (decision.outcome !== 'approve' && decision.opinion.trim().length === 0) {
-      throw IdentityErrors.error('IDENTITY_OPINION_REQUIRED', { field: 'opinion' });
-    }
-    const state = await this.update(accountId, (handle) =>
-      handle.executeUpdate(decideUpdate, { args: [{ ...decision, decidedBy: staffId }], updateId: `decide:${requestId}` }),
-    );
-    return { status: state.status, round: state.round };
   }
 
   private async update(

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import { installWorkerRuntime, PLATFORM_SEARCH_ATTRIBUTES } from '@certhub/temporal';
-import { testEnvironment, unique } from '@certhub/testing';
+import { FakeWorkbench, testEnvironment, unique } from '@certhub/testing';
 import {
-  decideUpdate,
   identityVerification,
   submitProofUpdate,
   verificationStateQuery,
@@ -29,7 +29,8 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
   let env: TestWorkflowEnvironment;
   const bundle = () => ({ codePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js') });
 
-  before(async () => {
+  // A fresh server per test: its clock starts at today, whatever the previous test skipped.
+  beforeEach(async () => {
     installWorkerRuntime('ERROR');
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
@@ -41,26 +42,23 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
       searchAttributes: Object.fromEntries(Object.keys(PLATFORM_SEARCH_ATTRIBUTES).map((k) => [k, keyword])),
     });
   });
-  after(async () => {
+  afterEach(async () => {
     await env?.teardown();
   });
 
   /** Activities that record what the workflow asked for; the provider answers as told. */
   function fakeActivities(provider: () => ProviderOutcome) {
     const recorded: RecordVerificationInput[] = [];
-    const reminders: number[] = [];
     const activities: IdentityActivities = {
       async checkWithVerificationProvider() {
         return { outcome: provider() };
       },
       async recordVerification(input) {
         recorded.push(input);
-      },
-      async remindVerificationStaff({ waitingSinceDays }) {
-        reminders.push(waitingSinceDays);
+        return { businessNo: '20261124100007' };
       },
     };
-    return { activities, recorded, reminders };
+    return { activities, recorded, workbench: new FakeWorkbench() };
   }
 
   const started: string[] = [];
@@ -69,17 +67,19 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
    * Runs the scenario with a worker; whatever happens, workflows it left running are terminated,
    * since one stuck workflow would stop the test server from skipping time for the next test.
    */
-  async function run<T>(activities: IdentityActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  async function run<T>(fake: ReturnType<typeof fakeActivities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `identity-test-${unique.id()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle(), activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle(), activities: fake.activities });
+    // The staff review is a workbench task: an in-memory workbench serves its activities.
+    const inbox = await Worker.create({ connection: env.nativeConnection, taskQueue: WORKBENCH_TASK_QUEUE, activities: fake.workbench.activities });
     try {
-      return await worker.runUntil(fn(taskQueue));
+      return await inbox.runUntil(worker.runUntil(fn(taskQueue)));
     } finally {
       for (const id of started.splice(0)) await env.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined);
     }
   }
 
-  async function start(taskQueue: string, input: { proofWaitDays?: number; staffReminderDays?: number } = {}) {
+  async function start(taskQueue: string, input: { proofWaitDays?: number; reviewWorkingDays?: number; escalationWorkingDays?: number } = {}) {
     const accountId = unique.id();
     const handle = await env.client.workflow.start(identityVerification.workflowType, {
       taskQueue,
@@ -99,7 +99,7 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
 
   it('verified by the provider: one step, done', async () => {
     const fake = fakeActivities(() => 'verified');
-    const result = await run(fake.activities, async (tq) => {
+    const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       const state = await handle.result();
       await saveHistory('verified-by-provider', handle.workflowId);
@@ -109,48 +109,58 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     assert.deepEqual(fake.recorded.map((r) => [r.step, r.status]), [[1, 'verified']]);
   });
 
-  it('not verifiable: proof, staff approval, verified; stale and repeated decisions are refused', async () => {
+  it('not verifiable: proof, then a staff review task in the inbox, approved → verified; stale and repeated decisions are refused', async () => {
     const fake = fakeActivities(() => 'not-verifiable');
-    const result = await run(fake.activities, async (tq) => {
+    const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       await waitForStatus(handle, 'awaiting-proof');
-      await assert.rejects(
-        handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '', decidedBy: 'staff-1', round: 1 }] }),
-        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'VERIFICATION_NOT_AWAITING_DECISION',
-      );
+      assert.equal(fake.workbench.tasks.size, 0, 'no review task before the proof');
       const afterProof = await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p1', round: 1 }] });
       assert.equal(afterProof.status, 'awaiting-staff');
+      const task = await fake.workbench.openTask(`${handle.workflowId}:awaiting-staff:1`);
+      assert.equal(task.input.type, 'identity-verification.review');
+      assert.equal(task.input.candidate.role, 'staff');
+      assert.equal(task.input.case.businessNo, '20261124100007');
+      assert.deepEqual(task.input.outcomes.map((o) => o.code), ['approve', 'return', 'reject', 'onsite']);
       await assert.rejects(
-        handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: 'ok', decidedBy: 'staff-1', round: 2 }] }),
-        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'VERIFICATION_STALE_ROUND',
+        handle.executeUpdate(completeTaskUpdate, { args: [{ ...FakeWorkbench.completion(task, 'approve', 'ok'), round: 2 }] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'TASK_STALE_ROUND',
       );
-      const decided = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料真实', decidedBy: 'staff-1', round: 1 }], updateId: 'req-1' });
-      assert.equal(decided.status, 'verified');
+      await assert.rejects(
+        handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, 'reject', '')] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause?.message === 'TASK_OPINION_REQUIRED:opinion',
+      );
+      const decided = await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, 'approve', '材料真实')], updateId: 'req-1' });
+      assert.equal(decided.accepted, true);
       // The same update id again is the same update: no second decision.
-      const repeated = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: 'x', decidedBy: 'staff-1', round: 1 }], updateId: 'req-1' });
-      assert.equal(repeated.status, 'verified');
+      const repeated = await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, 'reject', 'x')], updateId: 'req-1' });
+      assert.equal(repeated.outcome, 'approve');
       const state = await handle.result();
       await saveHistory('proof-approved', handle.workflowId);
       return state;
     });
     assert.equal(result.status, 'verified');
+    assert.equal(result.businessNo, '20261124100007');
     assert.deepEqual(
       fake.recorded.map((r) => r.status),
       ['awaiting-proof', 'awaiting-staff', 'verified'],
     );
     assert.equal(fake.recorded[2]!.actorId, 'staff-1');
+    assert.equal([...fake.workbench.tasks.values()][0]!.closed?.outcome, 'approve');
   });
 
-  it('returned for new proof: the round advances and the applicant uploads again', async () => {
+  it('returned for new proof: the round advances, a new task per round, and the applicant uploads again', async () => {
     const fake = fakeActivities(() => 'not-verifiable');
-    const result = await run(fake.activities, async (tq) => {
+    const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       await waitForStatus(handle, 'awaiting-proof');
       await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p1', round: 1 }] });
-      const returned = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'return', opinion: '证书照片不清晰', decidedBy: 's', round: 1 }] });
-      assert.deepEqual([returned.status, returned.round], ['awaiting-proof', 2]);
+      const round1 = await fake.workbench.openTask(`${handle.workflowId}:awaiting-staff:1`);
+      await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(round1, 'return', '证书照片不清晰', 's')] });
+      await waitForStatus(handle, 'awaiting-proof');
       await handle.executeUpdate(submitProofUpdate, { args: [{ proofId: 'p2', round: 2 }] });
-      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: '学历无法核实', decidedBy: 's', round: 2 }] });
+      const round2 = await fake.workbench.openTask(`${handle.workflowId}:awaiting-staff:2`);
+      await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(round2, 'reject', '学历无法核实', 's')] });
       const state = await handle.result();
       await saveHistory('returned-then-rejected', handle.workflowId);
       return state;
@@ -158,12 +168,13 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     assert.equal(result.status, 'rejected');
     assert.equal(result.round, 2);
     assert.equal(fake.recorded.at(-1)!.reason, '学历无法核实');
+    assert.equal(fake.workbench.tasks.size, 2);
   });
 
   it('closes as rejected when no proof arrives within the wait (30 days)', async () => {
     const fake = fakeActivities(() => 'not-verifiable');
     const started = Date.now();
-    const result = await run(fake.activities, async (tq) => {
+    const result = await run(fake, async (tq) => {
       const handle = await start(tq, { proofWaitDays: 30 });
       const state = await handle.result();
       await saveHistory('proof-timeout', handle.workflowId);
@@ -174,19 +185,24 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     assert.ok(Date.now() - started < 60_000, 'time skipping should make 30 days pass quickly');
   });
 
-  it('reminds staff every 3 days while a decision is outstanding', async () => {
+  it('on-site review: reminded at the due date (working days), escalated to the supervisors after it, then decided', async () => {
     const fake = fakeActivities(() => 'onsite-required');
-    await run(fake.activities, async (tq) => {
-      const handle = await start(tq, { staffReminderDays: 3 });
+    await run(fake, async (tq) => {
+      const handle = await start(tq, { reviewWorkingDays: 3, escalationWorkingDays: 2 });
       await waitForStatus(handle, 'onsite-required');
-      await env.sleep(10 * DAY);
+      const task = await fake.workbench.openTask(`${handle.workflowId}:onsite-required:1`);
+      assert.deepEqual(task.input.outcomes.map((o) => o.code), ['approve', 'reject']);
+      assert.deepEqual(task.input.escalation, { afterWorkingDays: 2, role: 'admin' });
+      await env.sleep(20 * DAY);
       const state = await handle.query(verificationStateQuery);
       assert.equal(state.status, 'onsite-required');
-      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '现场核验通过', decidedBy: 's', round: 1 }] });
+      const seen = fake.workbench.get(task.input.key);
+      assert.ok(seen.remindedAt !== null && seen.remindedAt >= Date.parse(task.created.dueAt));
+      assert.ok(seen.escalatedAt !== null && seen.escalatedAt >= Date.parse(task.created.escalateAt!));
+      await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, 'approve', '现场核验通过', 's')] });
       await handle.result();
       await saveHistory('onsite-reminded-approved', handle.workflowId);
     });
-    assert.deepEqual(fake.reminders, [3, 6, 9]);
     assert.deepEqual(fake.recorded.map((r) => r.status), ['onsite-required', 'verified']);
   });
 
@@ -197,7 +213,7 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
       calls += 1;
       throw ApplicationFailure.retryable('down', 'ProviderUnavailable');
     };
-    const result = await run(fake.activities, async (tq) => {
+    const result = await run(fake, async (tq) => {
       const handle = await start(tq, { proofWaitDays: 1 });
       return handle.result();
     });
@@ -223,10 +239,13 @@ describe('identity workflow histories replay against the current code', () => {
     installWorkerRuntime('ERROR');
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      // Task keys contain the workflow id, so the replay runs under the recorded one.
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const input = JSON.parse(Buffer.from(started ?? []).toString('utf8')) as { accountId: string };
       await Worker.runReplayHistory(
         { workflowBundle: { codePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js') } },
         history,
-        file.replace(/\.json$/, ''),
+        identityVerification.workflowId(input.accountId),
       );
     }
   });

@@ -1,14 +1,18 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { envelopeSchema, type EventEnvelope } from './envelope';
+import { caseEventSchemas, type CaseEventData } from './cases';
 import { identityEventSchemas, type IdentityEventData } from './identity';
+import { workbenchEventSchemas, type WorkbenchEventData } from './workbench';
 
 /** Every topic of the platform with the schema of its `data`. New domains add theirs here. */
 export const eventSchemas = {
   ...identityEventSchemas,
+  ...caseEventSchemas,
+  ...workbenchEventSchemas,
 } as const;
 
-export type EventDataMap = IdentityEventData;
+export type EventDataMap = IdentityEventData & CaseEventData & WorkbenchEventData;
 export type Topic = keyof EventDataMap;
 
 export function isKnownTopic(topic: string): topic is Topic {

@@ -1,0 +1,512 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DataSource, type EntityManager } from 'typeorm';
+import { WorkbenchTopics, type TaskAction } from '@certhub/contracts';
+import {
+  completeTaskUpdate,
+  completionProblem,
+  rescheduleTaskSignal,
+  TASK_PRIORITIES,
+  type CreatedTask,
+  type CreateTaskInput,
+  type TaskCompletion,
+} from '@certhub/human-tasks';
+import { Logger } from '@certhub/logging';
+import { OutboxWriter, sqlRows } from '@certhub/persistence';
+import type { Caller } from '@certhub/service-kit';
+import { diff, writeAudit } from '../audit/audit.writer';
+import { CalendarService } from '../calendar/calendar.service';
+import { writeMessages, type NewMessage } from '../messages/message.writer';
+import { WorkbenchConfig } from '../workbench.config';
+import { WorkbenchErrors } from '../workbench.errors';
+import { canSee, candidatePredicate, groupRoles, isCandidate, isSupervisor } from './task-access';
+import { Task } from './task.entity';
+import { taskView, type TaskListQuery } from './task.views';
+
+const MAX_DATA_BYTES = 16 * 1024;
+const PRIORITY_ORDER = `CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`;
+
+/** Validator rejections the workflow reports, mapped to this service's error codes. */
+const REJECTION_CODES = new Set([
+  'TASK_NOT_OPEN',
+  'TASK_STALE_STAGE',
+  'TASK_STALE_ROUND',
+  'TASK_ALREADY_DECIDED',
+  'TASK_BAD_OUTCOME',
+  'TASK_OPINION_REQUIRED',
+  'TASK_DATA_REQUIRED',
+] as const);
+type RejectionCode = typeof REJECTION_CODES extends Set<infer C> ? C : never;
+
+@Injectable()
+export class TaskService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly temporal: Client,
+    private readonly calendar: CalendarService,
+    private readonly config: WorkbenchConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  // ------------------------------------------------------------------------------------------
+  // Called by workflows (activities)
+  // ------------------------------------------------------------------------------------------
+
+  /** Creates the task once per key; a retried activity gets the same task and dates back. */
+  async create(input: CreateTaskInput): Promise<CreatedTask> {
+    const existing = await this.dataSource.getRepository(Task).findOneBy({ taskKey: input.key });
+    if (existing) return createdOf(existing);
+    if (input.candidate.role === 'institution' && !input.candidate.institutionId) {
+      throw new Error(`task ${input.key}: an institution task needs the institution`);
+    }
+    const escalationRole = input.escalation === null ? null : (input.escalation?.role ?? this.config.TASK_ESCALATION_ROLE);
+    const escalationDays = input.escalation === null ? null : (input.escalation?.afterWorkingDays ?? this.config.TASK_ESCALATION_WORKING_DAYS);
+    const now = new Date();
+    const due = await this.calendar.dueDates(now, input.dueInWorkingDays, escalationDays);
+    const id = randomUUID();
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await sqlRows(
+        manager,
+        `INSERT INTO task (id, task_key, task_type, title_zh, title_en, domain, case_type, case_id, business_no, applicant_id, item_name,
+           workflow_id, stage, round, candidate_role, candidate_institution_id, assignee_id, priority, outcomes, context, status, due_at,
+           due_provisional, due_in_working_days, escalate_at, escalation_role, escalation_working_days, claimed_at, created_at, updated_at, version)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,'open',$21,$22,$23,$24,$25,$26,$27,$28,$28,1)
+         ON CONFLICT (task_key) DO NOTHING RETURNING id`,
+        [
+          id, input.key, input.type, input.titleZh, input.titleEn, input.case.domain, input.case.caseType, input.case.caseId, input.case.businessNo,
+          input.case.applicantId, input.case.itemName, input.workflowId, input.stage, input.round, input.candidate.role,
+          input.candidate.institutionId ?? null, input.assigneeId ?? null,
+          TASK_PRIORITIES.includes(input.priority ?? 'normal') ? (input.priority ?? 'normal') : 'normal',
+          JSON.stringify(input.outcomes), JSON.stringify(input.context ?? {}), due.dueAt, due.provisional, input.dueInWorkingDays,
+          due.escalateAt, escalationRole, escalationDays, input.assigneeId ? now : null, now,
+        ],
+      );
+      const task = await manager.getRepository(Task).findOneByOrFail({ taskKey: input.key });
+      if (inserted.length === 0) return createdOf(task);
+      await this.changed(manager, task, 'created', null, {
+        newValues: { stage: task.stage, round: task.round, candidateRole: task.candidateRole, assigneeId: task.assigneeId, dueAt: task.dueAt },
+      });
+      if (task.assigneeId) await writeMessages(manager, [assignedMessage(task, task.assigneeId, `task-assigned:${task.id}:created`)]);
+      return createdOf(task);
+    });
+  }
+
+  /** At the due date: flag overdue (reminded) and message the assignee. */
+  async remind(taskKey: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await sqlRows(manager, `UPDATE task SET reminded_at = now(), version = version + 1, updated_at = now() WHERE task_key = $1 AND status = 'open' AND reminded_at IS NULL RETURNING id`, [taskKey]);
+      if (rows.length === 0) return;
+      const task = await manager.getRepository(Task).findOneByOrFail({ taskKey });
+      await this.changed(manager, task, 'reminded', null, { newValues: { overdue: true } });
+      if (task.assigneeId) {
+        await writeMessages(manager, [
+          {
+            recipientId: task.assigneeId,
+            category: 'task-reminder',
+            titleZh: `任务已到期：${task.titleZh}`,
+            titleEn: `Task due: ${task.titleEn}`,
+            bodyZh: `业务号 ${task.businessNo} 的任务已到办理期限，请尽快处理。`,
+            bodyEn: `The task of case ${task.businessNo} has reached its due date; please complete it.`,
+            linkType: 'task',
+            link: `/api/v1/workbench/tasks/${task.id}`,
+            domain: task.domain,
+            businessNo: task.businessNo,
+            taskId: task.id,
+            dedupeKey: `task-reminder:${task.id}`,
+          },
+        ]);
+      }
+    });
+  }
+
+  /** After the escalation delay: the task moves to the supervisor group, unassigned. */
+  async escalate(taskKey: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const before = await manager.getRepository(Task).findOne({ where: { taskKey }, lock: { mode: 'pessimistic_write' } });
+      if (!before || before.status !== 'open' || before.escalatedAt !== null || !before.escalationRole) return;
+      const role = before.escalationRole;
+      const institutionId = role === 'institution' ? before.candidateInstitutionId : null;
+      await manager.query(
+        `UPDATE task SET escalated_at = now(), candidate_role = $2, candidate_institution_id = $3, assignee_id = NULL, claimed_at = NULL,
+           priority = 'urgent', version = version + 1, updated_at = now() WHERE id = $1`,
+        [before.id, role, institutionId],
+      );
+      const task = await manager.getRepository(Task).findOneByOrFail({ id: before.id });
+      await this.changed(manager, task, 'escalated', null, diff(
+        { candidateRole: before.candidateRole, candidateInstitutionId: before.candidateInstitutionId, assigneeId: before.assigneeId, priority: before.priority },
+        { candidateRole: task.candidateRole, candidateInstitutionId: task.candidateInstitutionId, assigneeId: task.assigneeId, priority: task.priority },
+      ));
+      if (before.assigneeId) {
+        await writeMessages(manager, [
+          {
+            recipientId: before.assigneeId,
+            category: 'task-escalated',
+            titleZh: `任务已超期上报：${task.titleZh}`,
+            titleEn: `Task escalated: ${task.titleEn}`,
+            bodyZh: `业务号 ${task.businessNo} 的任务超期未办，已转交上级处理。`,
+            bodyEn: `The task of case ${task.businessNo} was overdue and has been escalated.`,
+            linkType: 'task',
+            link: `/api/v1/workbench/tasks/${task.id}`,
+            domain: task.domain,
+            businessNo: task.businessNo,
+            taskId: task.id,
+            dedupeKey: `task-escalated:${task.id}`,
+          },
+        ]);
+      }
+    });
+  }
+
+  /** The workflow accepted a completion: close the task (no-op when workbench closed it already). */
+  async close(taskKey: string, completion: TaskCompletion): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const task = await manager.getRepository(Task).findOneBy({ taskKey });
+      if (!task) return;
+      await this.closeInTx(manager, task, completion);
+    });
+  }
+
+  async cancel(taskKey: string, reason: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await sqlRows(manager, `UPDATE task SET status = 'cancelled', version = version + 1, updated_at = now() WHERE task_key = $1 AND status = 'open' RETURNING id`, [taskKey]);
+      if (rows.length === 0) return;
+      const task = await manager.getRepository(Task).findOneByOrFail({ taskKey });
+      await this.changed(manager, task, 'cancelled', null, { oldValues: { status: 'open' }, newValues: { status: 'cancelled', reason } });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbox (HTTP)
+  // ------------------------------------------------------------------------------------------
+
+  async list(caller: Caller, q: TaskListQuery) {
+    const size = q.size ?? 20;
+    const offset = ((q.page ?? 1) - 1) * size;
+    const params: unknown[] = [caller.sub, groupRoles(caller), caller.institutionId];
+    const filters: string[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      filters.push(sql(`$${params.length}`));
+    };
+    if (q.type) add((p) => `t.task_type = ${p}`, q.type);
+    if (q.institutionId) add((p) => `t.candidate_institution_id = ${p}::uuid`, q.institutionId);
+    if (q.overdue === 'true') filters.push(`t.due_at < now()`);
+    if (q.overdue === 'false') filters.push(`t.due_at >= now()`);
+    if (q.dueBefore) {
+      const at = Date.parse(q.dueBefore);
+      if (Number.isNaN(at)) throw WorkbenchErrors.error('WORKBENCH_QUERY_INVALID', { field: 'dueBefore' });
+      add((p) => `t.due_at < ${p}`, new Date(at));
+    }
+    const extra = filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '';
+    const order = q.sort === '-due' ? 't.due_at DESC, t.id' : q.sort === 'priority' ? `${PRIORITY_ORDER}, t.due_at, t.id` : 't.due_at ASC, t.id';
+
+    let where: string;
+    if (q.status === 'completed') {
+      where = `t.status = 'completed' AND t.completed_by = $1${extra}`;
+    } else if (q.scope === 'all') {
+      if (!isSupervisor(caller)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN', { field: 'scope' });
+      where = `t.status = 'open'${extra}`;
+    } else if (q.assignee === 'me') {
+      where = `t.status = 'open' AND t.assignee_id = $1${extra}`;
+    } else {
+      // Mine, plus my groups' unassigned tasks: two index-ordered branches, merged.
+      const limit = offset + size;
+      const sql = `
+        SELECT * FROM (
+          (SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id = $1${extra} ORDER BY ${order} LIMIT ${limit})
+          UNION ALL
+          (SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })}${extra} ORDER BY ${order} LIMIT ${limit})
+        ) t ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`;
+      const countSql = `SELECT
+          (SELECT count(*) FROM task t WHERE t.status = 'open' AND t.assignee_id = $1${extra})
+        + (SELECT count(*) FROM task t WHERE t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })}${extra}) AS total`;
+      const [rows, count] = await Promise.all([this.rawTasks(sql, params), this.dataSource.query(countSql, params) as Promise<Array<{ total: string }>>]);
+      return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page: q.page ?? 1, size };
+    }
+    const [rows, count] = await Promise.all([
+      this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params),
+      this.dataSource.query(`SELECT count(*) AS total FROM task t WHERE ${where}`, params) as Promise<Array<{ total: string }>>,
+    ]);
+    return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page: q.page ?? 1, size };
+  }
+
+  async get(caller: Caller, id: string) {
+    return taskView(await this.visible(caller, id));
+  }
+
+  /** Two people claiming at once: the conditional update lets exactly one through. */
+  async claim(caller: Caller, id: string) {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await sqlRows(
+        manager,
+        `UPDATE task t SET assignee_id = $1, claimed_at = now(), version = version + 1, updated_at = now()
+         WHERE t.id = $4 AND t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })} RETURNING id`,
+        [caller.sub, groupRoles(caller), caller.institutionId, id],
+      );
+      const task = await this.findForCaller(manager, caller, id, { candidateAlso: true });
+      if (rows.length === 0) {
+        if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
+        if (task.assigneeId === caller.sub) return taskView(task);
+        throw WorkbenchErrors.error('TASK_ALREADY_CLAIMED');
+      }
+      await this.changed(manager, task, 'claimed', caller.sub, { oldValues: { assigneeId: null }, newValues: { assigneeId: caller.sub } });
+      return taskView(task);
+    });
+  }
+
+  async unclaim(caller: Caller, id: string) {
+    return this.dataSource.transaction(async (manager) => {
+      const task = await this.findForCaller(manager, caller, id, { candidateAlso: true });
+      if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
+      if (task.assigneeId !== caller.sub) throw WorkbenchErrors.error('TASK_NOT_CLAIMED');
+      // A task assigned to an expert goes back to nobody's group: only its supervisor may move it.
+      if (!isCandidate(caller, task)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN');
+      const rows = await sqlRows(manager, `UPDATE task SET assignee_id = NULL, claimed_at = NULL, version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' AND assignee_id = $2 RETURNING id`, [id, caller.sub]);
+      if (rows.length === 0) throw WorkbenchErrors.error('TASK_NOT_CLAIMED');
+      const after = await manager.getRepository(Task).findOneByOrFail({ id });
+      await this.changed(manager, after, 'unclaimed', caller.sub, { oldValues: { assigneeId: caller.sub }, newValues: { assigneeId: null } });
+      return taskView(after);
+    });
+  }
+
+  /** The supervisor hands a task to a person (e.g. the expert of an evaluation). */
+  async assign(caller: Caller, id: string, assigneeId: string) {
+    if (!isSupervisor(caller)) {
+      // Looks like any other task the caller cannot see.
+      await this.visible(caller, id);
+      throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN');
+    }
+    return this.handOver(caller, id, assigneeId, 'assigned');
+  }
+
+  /** The holder of a task hands it to someone else. */
+  async delegate(caller: Caller, id: string, assigneeId: string) {
+    return this.handOver(caller, id, assigneeId, 'delegated');
+  }
+
+  private async handOver(caller: Caller, id: string, assigneeId: string, action: 'assigned' | 'delegated') {
+    return this.dataSource.transaction(async (manager) => {
+      const task = await this.findForCaller(manager, caller, id, { candidateAlso: true, lock: true });
+      if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
+      if (action === 'delegated' && task.assigneeId !== caller.sub) throw WorkbenchErrors.error('TASK_NOT_CLAIMED');
+      if (assigneeId === task.assigneeId) throw WorkbenchErrors.error('TASK_ASSIGNEE_INVALID', { field: 'assigneeId' });
+      await manager.query(`UPDATE task SET assignee_id = $2, claimed_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [id, assigneeId]);
+      const after = await manager.getRepository(Task).findOneByOrFail({ id });
+      await this.changed(manager, after, action, caller.sub, { oldValues: { assigneeId: task.assigneeId }, newValues: { assigneeId } });
+      await writeMessages(manager, [assignedMessage(after, assigneeId, `task-assigned:${id}:${after.version}`)]);
+      return taskView(after);
+    });
+  }
+
+  /**
+   * Completes a claimed task: checks here what validators cannot (role, institution, claim), then
+   * sends the workflow its Update with the request id as Update id — a retried request, even
+   * after a crash between the Update and closing the task, acts once — and closes the task only
+   * after the Update was accepted.
+   */
+  async complete(caller: Caller, id: string, body: { outcome: string; opinion?: string; data?: Record<string, unknown> }, requestId: string) {
+    const task = await this.visible(caller, id);
+    if (task.status === 'completed') {
+      if (task.completionRequestId === requestId) return taskView(task);
+      throw WorkbenchErrors.error('TASK_ALREADY_COMPLETED');
+    }
+    if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
+    if (task.assigneeId !== caller.sub) throw WorkbenchErrors.error('TASK_NOT_CLAIMED');
+    if (body.data && Buffer.byteLength(JSON.stringify(body.data)) > MAX_DATA_BYTES) throw WorkbenchErrors.error('TASK_DATA_TOO_LARGE', { field: 'data' });
+    const completion: TaskCompletion = {
+      taskKey: task.taskKey,
+      stage: task.stage,
+      round: task.round,
+      outcome: body.outcome,
+      opinion: body.opinion?.trim() ? body.opinion.trim() : null,
+      data: body.data ?? null,
+      actorId: caller.sub,
+      requestId,
+      completedAt: new Date().toISOString(),
+    };
+    const problem = completionProblem(task.outcomes, completion);
+    if (problem) throw WorkbenchErrors.error(problem.code, { field: problem.field });
+
+    try {
+      await this.temporal.workflow
+        .getHandle(task.workflowId)
+        .executeUpdate(completeTaskUpdate, { args: [completion], updateId: `complete:${task.id}:${requestId}` });
+    } catch (err) {
+      // The workflow may have finished right after accepting this very completion (its own
+      // closeTask ran first): then the task says so.
+      const now = await this.dataSource.getRepository(Task).findOneByOrFail({ id });
+      if (now.status === 'completed' && now.completionRequestId === requestId) return taskView(now);
+      throw this.updateFailure(err, now);
+    }
+    const closed = await this.dataSource.transaction(async (manager) => {
+      const current = await manager.getRepository(Task).findOneByOrFail({ id });
+      return this.closeInTx(manager, current, completion);
+    });
+    return taskView(closed);
+  }
+
+  /** Provisional due dates (a year's calendar was missing) are recomputed and the workflows told. */
+  async rescheduleProvisional(): Promise<number> {
+    const tasks = await this.dataSource.getRepository(Task).find({ where: { status: 'open', dueProvisional: true } });
+    let moved = 0;
+    for (const task of tasks) {
+      const due = await this.calendar.dueDates(task.createdAt, task.dueInWorkingDays, task.escalationWorkingDays);
+      if (due.provisional) continue;
+      const escalateAt = due.escalateAt;
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(`UPDATE task SET due_at = $2, escalate_at = $3, due_provisional = false, version = version + 1, updated_at = now() WHERE id = $1`, [task.id, due.dueAt, escalateAt]);
+        await writeAudit(manager, [
+          {
+            domain: task.domain,
+            businessNo: task.businessNo,
+            taskId: task.id,
+            action: 'task.rescheduled',
+            actorId: null,
+            oldValues: { dueAt: task.dueAt.toISOString(), dueProvisional: true },
+            newValues: { dueAt: due.dueAt.toISOString(), dueProvisional: false },
+            dedupeKey: `task-rescheduled:${task.id}:${due.dueAt.toISOString()}`,
+          },
+        ]);
+      });
+      await this.temporal.workflow
+        .getHandle(task.workflowId)
+        .signal(rescheduleTaskSignal, { taskKey: task.taskKey, dueAt: due.dueAt.toISOString(), escalateAt: escalateAt?.toISOString() ?? null })
+        .catch((err: unknown) => this.logger.warn('could not tell the workflow its new due date', { taskId: task.id, err }));
+      moved += 1;
+    }
+    return moved;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private async closeInTx(manager: EntityManager, task: Task, completion: TaskCompletion): Promise<Task> {
+    const rows = await sqlRows(
+      manager,
+      `UPDATE task SET status = 'completed', outcome = $2, opinion = $3, completion_data = $4, completed_by = $5, completion_request_id = $6,
+         completed_at = $7, version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' RETURNING id`,
+      [task.id, completion.outcome, completion.opinion, completion.data === null ? null : JSON.stringify(completion.data), completion.actorId, completion.requestId, new Date(completion.completedAt)],
+    );
+    const after = await manager.getRepository(Task).findOneByOrFail({ id: task.id });
+    if (rows.length > 0) {
+      await this.changed(manager, after, 'completed', completion.actorId, {
+        oldValues: { status: 'open' },
+        newValues: { status: 'completed', outcome: completion.outcome },
+        outcome: completion.outcome,
+        opinion: completion.opinion,
+      });
+    }
+    return after;
+  }
+
+  private updateFailure(err: unknown, task: Task): unknown {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const [code, field] = (err.cause?.message ?? '').split(':') as [string, string | undefined];
+      if (REJECTION_CODES.has(code as RejectionCode)) return WorkbenchErrors.error(code as RejectionCode, field ? { field } : undefined);
+      this.logger.error('the workflow refused a completion for an unexpected reason', { taskId: task.id, err });
+      return WorkbenchErrors.error('TASK_NOT_OPEN');
+    }
+    if (err instanceof WorkflowNotFoundError) return WorkbenchErrors.error('TASK_CASE_CLOSED');
+    const name = (err as { name?: string }).name;
+    if (name === 'ServiceError' || name === 'ConnectionError' || name === 'GrpcError') {
+      this.logger.warn('sending a completion failed; the client may retry with the same request id', { taskId: task.id, err });
+      return WorkbenchErrors.error('TASK_PROCESS_UNAVAILABLE');
+    }
+    return err;
+  }
+
+  /** The task when the caller may see it; 404 otherwise (the same as an unknown id). */
+  private async visible(caller: Caller, id: string): Promise<Task> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    const task = await this.dataSource.getRepository(Task).findOneBy({ id });
+    if (!task || !canSee(caller, task)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    return task;
+  }
+
+  private async findForCaller(manager: EntityManager, caller: Caller, id: string, options: { candidateAlso?: boolean; lock?: boolean } = {}): Promise<Task> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    const task = await manager.getRepository(Task).findOne({ where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!task) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    // Colleagues of the group may learn that a task is taken (409), strangers may not (404).
+    const ok = canSee(caller, task) || (options.candidateAlso === true && isCandidate(caller, task));
+    if (!ok) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    return task;
+  }
+
+  private async rawTasks(sql: string, params: unknown[]): Promise<Task[]> {
+    const repo = this.dataSource.getRepository(Task);
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, params);
+    const byColumn = new Map(repo.metadata.columns.map((c) => [c.databaseName, c.propertyName]));
+    return rows.map((row) => {
+      const t: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row)) t[byColumn.get(k) ?? k] = v;
+      return repo.create(t as Partial<Task>);
+    });
+  }
+
+  private async changed(
+    manager: EntityManager,
+    task: Task,
+    action: TaskAction,
+    actorId: string | null,
+    audit: { oldValues?: Record<string, unknown>; newValues?: Record<string, unknown>; outcome?: string | null; opinion?: string | null },
+  ): Promise<void> {
+    await writeAudit(manager, [
+      {
+        domain: task.domain,
+        businessNo: task.businessNo,
+        taskId: task.id,
+        action: `task.${action}`,
+        actorId,
+        outcome: audit.outcome ?? null,
+        opinion: audit.opinion ?? null,
+        oldValues: audit.oldValues ?? null,
+        newValues: audit.newValues ?? null,
+        dedupeKey: `task:${task.id}:${task.version}:${action}`,
+      },
+    ]);
+    await this.outbox.append(manager, {
+      topic: WorkbenchTopics.TaskChanged,
+      subjectId: task.id,
+      actorId,
+      data: {
+        taskId: task.id,
+        taskKey: task.taskKey,
+        taskType: task.taskType,
+        domain: task.domain,
+        businessNo: task.businessNo,
+        workflowId: task.workflowId,
+        action,
+        status: task.status,
+        assigneeId: task.assigneeId,
+        candidateRole: task.candidateRole,
+        institutionId: task.candidateInstitutionId,
+        outcome: task.outcome,
+        dueAt: task.dueAt.toISOString(),
+        at: new Date().toISOString(),
+      },
+    });
+  }
+}
+
+function createdOf(task: Task): CreatedTask {
+  return { taskId: task.id, dueAt: task.dueAt.toISOString(), escalateAt: task.escalateAt?.toISOString() ?? null, dueProvisional: task.dueProvisional };
+}
+
+function assignedMessage(task: Task, recipientId: string, dedupeKey: string): NewMessage {
+  return {
+    recipientId,
+    category: 'task-assigned',
+    titleZh: `新任务：${task.titleZh}`,
+    titleEn: `New task: ${task.titleEn}`,
+    bodyZh: `业务号 ${task.businessNo}（${task.itemName}）有一项任务分配给您，办理期限 ${task.dueInWorkingDays} 个工作日。`,
+    bodyEn: `A task of case ${task.businessNo} was assigned to you; due in ${task.dueInWorkingDays} working days.`,
+    linkType: 'task',
+    link: `/api/v1/workbench/tasks/${task.id}`,
+    domain: task.domain,
+    businessNo: task.businessNo,
+    taskId: task.id,
+    dedupeKey,
+  };
+}
