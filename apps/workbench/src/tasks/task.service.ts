@@ -183,53 +183,69 @@ export class TaskService {
 
   async list(caller: Caller, q: TaskListQuery) {
     const size = q.size ?? 20;
-    const offset = ((q.page ?? 1) - 1) * size;
-    const params: unknown[] = [caller.sub, groupRoles(caller), caller.institutionId];
-    const filters: string[] = [];
-    const add = (sql: (p: string) => string, value: unknown) => {
-      params.push(value);
-      filters.push(sql(`$${params.length}`));
-    };
-    if (q.type) add((p) => `t.task_type = ${p}`, q.type);
-    if (q.institutionId) add((p) => `t.candidate_institution_id = ${p}::uuid`, q.institutionId);
-    if (q.overdue === 'true') filters.push(`t.due_at < now()`);
-    if (q.overdue === 'false') filters.push(`t.due_at >= now()`);
+    const page = q.page ?? 1;
+    const offset = (page - 1) * size;
+    if (q.scope === 'all' && !isSupervisor(caller)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN', { field: 'scope' });
+    let dueBefore: Date | undefined;
     if (q.dueBefore) {
       const at = Date.parse(q.dueBefore);
       if (Number.isNaN(at)) throw WorkbenchErrors.error('WORKBENCH_QUERY_INVALID', { field: 'dueBefore' });
-      add((p) => `t.due_at < ${p}`, new Date(at));
+      dueBefore = new Date(at);
     }
-    const extra = filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '';
+    /** The base condition of a branch, with the filters of the query appended; parameters numbered in order. */
+    const branch = (base: (p: (value: unknown) => string) => string) => {
+      const params: unknown[] = [];
+      const p = (value: unknown) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const parts = [base(p)];
+      if (q.type) parts.push(`t.task_type = ${p(q.type)}`);
+      if (q.institutionId) parts.push(`t.candidate_institution_id = ${p(q.institutionId)}::uuid`);
+      if (q.overdue === 'true') parts.push(`t.due_at < now()`);
+      if (q.overdue === 'false') parts.push(`t.due_at >= now()`);
+      if (dueBefore) parts.push(`t.due_at < ${p(dueBefore)}`);
+      return { where: parts.join(' AND '), params };
+    };
     const order = q.sort === '-due' ? 't.due_at DESC, t.id' : q.sort === 'priority' ? `${PRIORITY_ORDER}, t.due_at, t.id` : 't.due_at ASC, t.id';
+    const page_ = async (where: string, params: unknown[]) => {
+      const [rows, count] = await Promise.all([
+        this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params),
+        this.dataSource.query(`SELECT count(*) AS total FROM task t WHERE ${where}`, params) as Promise<Array<{ total: string }>>,
+      ]);
+      return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page, size };
+    };
 
-    let where: string;
     if (q.status === 'completed') {
-      where = `t.status = 'completed' AND t.completed_by = $1${extra}`;
-    } else if (q.scope === 'all') {
-      if (!isSupervisor(caller)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN', { field: 'scope' });
-      where = `t.status = 'open'${extra}`;
-    } else if (q.assignee === 'me') {
-      where = `t.status = 'open' AND t.assignee_id = $1${extra}`;
-    } else {
-      // Mine, plus my groups' unassigned tasks: two index-ordered branches, merged.
-      const limit = offset + size;
-      const sql = `
-        SELECT * FROM (
-          (SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id = $1${extra} ORDER BY ${order} LIMIT ${limit})
-          UNION ALL
-          (SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })}${extra} ORDER BY ${order} LIMIT ${limit})
-        ) t ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`;
-      const countSql = `SELECT
-          (SELECT count(*) FROM task t WHERE t.status = 'open' AND t.assignee_id = $1${extra})
-        + (SELECT count(*) FROM task t WHERE t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })}${extra}) AS total`;
-      const [rows, count] = await Promise.all([this.rawTasks(sql, params), this.dataSource.query(countSql, params) as Promise<Array<{ total: string }>>]);
-      return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page: q.page ?? 1, size };
+      const b = branch((p) => `t.status = 'completed' AND t.completed_by = ${p(caller.sub)}`);
+      return page_(b.where, b.params);
     }
+    if (q.scope === 'all') {
+      const b = branch(() => `t.status = 'open'`);
+      return page_(b.where, b.params);
+    }
+    const mine = branch((p) => `t.status = 'open' AND t.assignee_id = ${p(caller.sub)}`);
+    if (q.assignee === 'me') return page_(mine.where, mine.params);
+    // Mine, plus my groups' unassigned tasks: two index-ordered branches, merged.
+    const group = branch((p) => `t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: `${p(groupRoles(caller))}::text[]`, inst: p(caller.institutionId) })}`);
+    const shift = (sql: string) => sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + mine.params.length}`);
+    const params = [...mine.params, ...group.params];
+    const limit = offset + size;
     const [rows, count] = await Promise.all([
-      this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params),
-      this.dataSource.query(`SELECT count(*) AS total FROM task t WHERE ${where}`, params) as Promise<Array<{ total: string }>>,
+      this.rawTasks(
+        `SELECT * FROM (
+           (SELECT t.* FROM task t WHERE ${mine.where} ORDER BY ${order} LIMIT ${limit})
+           UNION ALL
+           (SELECT t.* FROM task t WHERE ${shift(group.where)} ORDER BY ${order} LIMIT ${limit})
+         ) t ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
+        params,
+      ),
+      this.dataSource.query(
+        `SELECT (SELECT count(*) FROM task t WHERE ${mine.where}) + (SELECT count(*) FROM task t WHERE ${shift(group.where)}) AS total`,
+        params,
+      ) as Promise<Array<{ total: string }>>,
     ]);
-    return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page: q.page ?? 1, size };
+    return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page, size };
   }
 
   async get(caller: Caller, id: string) {
