@@ -17,4 +17,34 @@ if (!existsSync(entry)) {
   process.stderr.write(`no benchmark ${name} (${entry})\n`);
   process.exit(2);
 }
-await run(process.execPath, ['--enable-source-maps', entry]);
+/** Benchmarks that need the engines: they get their own database and the test-style environment. */
+const NEEDS_INFRA = new Set(['inbox']);
+if (!NEEDS_INFRA.has(name)) {
+  await run(process.execPath, ['--enable-source-maps', entry]);
+} else {
+  const { startInfra } = await import('./infra/index.mjs');
+  const { ensureTemporalBinaries } = await import('./infra/temporal.mjs');
+  const { platformSecrets } = await import('./platform.mjs');
+  const { migrateAll } = await import('./db.mjs');
+  const infra = await startInfra({ databases: ['certhub_bench'], handleSignals: false });
+  try {
+    const { testServer } = await ensureTemporalBinaries();
+    const databaseUrl = infra.postgres.url('certhub_bench');
+    await migrateAll(databaseUrl);
+    await run(process.execPath, ['--enable-source-maps', entry], {
+      env: {
+        ...process.env,
+        CERTHUB_PROFILE: 'test',
+        CERTHUB_TEST_DATABASE_URL: databaseUrl,
+        CERTHUB_TEST_KAFKA_BROKERS: infra.kafka.brokers.join(','),
+        CERTHUB_TEST_TEMPORAL_ADDRESS: infra.temporal.address,
+        CERTHUB_TEST_TEMPORAL_NAMESPACE: 'certhub-test',
+        CERTHUB_TEST_TEMPORAL_TEST_SERVER: testServer,
+        CERTHUB_TEST_JWT_SECRET: platformSecrets().jwtSecret,
+        CERTHUB_REPO_ROOT: repoRoot,
+      },
+    });
+  } finally {
+    await infra.stop();
+  }
+}

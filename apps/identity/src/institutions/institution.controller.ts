@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { VERIFICATION_STATUSES, type VerificationStatus } from '@certhub/contracts';
-import { CurrentCaller, Public, RequestId, RequireRoles, type Caller } from '@certhub/service-kit';
+import { CurrentCaller, Public, RequireRoles, type Caller } from '@certhub/service-kit';
 import { GRANTABLE_ROLES, type Role } from '../accounts/account.entity';
 import { PHONE_PATTERN, REAL_NAME_PATTERN, USERNAME_PATTERN } from '../accounts/account.dtos';
 import { IdentityErrors } from '../identity.errors';

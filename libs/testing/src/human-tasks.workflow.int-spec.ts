@@ -4,9 +4,20 @@ import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { FakeWorkbench, testEnvironment, unique } from '@certhub/testing';
-import { completeTaskUpdate, openTasksQuery, rescheduleTaskSignal, WORKBENCH_TASK_QUEUE, type TaskCompletion } from './contract';
-import { resubmitSignal, withdrawSignal, type SampleCaseInput } from './testing/sample-case.workflow';
+import { completeTaskUpdate, openTasksQuery, rescheduleTaskSignal, WORKBENCH_TASK_QUEUE, type TaskCompletion } from '@certhub/human-tasks';
+import { FakeWorkbench } from './fake-workbench';
+import { testEnvironment, unique } from './test-env';
+
+// The helper of @certhub/human-tasks, tested here (beside FakeWorkbench) so that the libraries
+// do not depend on each other in a circle. The sample workflow lives in human-tasks' testing folder.
+interface SampleCaseInput {
+  caseId: string;
+  dueInWorkingDays: number;
+  escalateAfterWorkingDays: number | null;
+}
+const resubmitSignal = 'resubmit';
+const withdrawSignal = 'withdraw';
+const sampleWorkflowPath = () => join(testEnvironment().repoRoot, 'dist', 'libs', 'human-tasks', 'src', 'testing', 'sample-case.workflow.js');
 
 const HOUR = 3600_000;
 
@@ -15,7 +26,7 @@ describe('human tasks in a workflow (time-skipping server): due dates in working
   let bundle: WorkflowBundleWithSourceMap;
 
   before(async () => {
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./testing/sample-case.workflow'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+    bundle = await bundleWorkflowCode({ workflowsPath: sampleWorkflowPath(), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
   });
   // A fresh server per test: its clock starts at today, whatever the previous test skipped.
   beforeEach(async () => {
