@@ -21,4 +21,7 @@ export const WorkbenchErrors = defineErrors({
   WORKDAYS_YEAR_UNKNOWN: { status: 422, en: 'The official calendar of this year is not loaded.', zh: '尚未载入该年度的法定节假日安排。' },
   WORKDAYS_CALENDAR_INVALID: { status: 400, en: 'The calendar is invalid.', zh: '节假日安排数据不正确。' },
   WORKBENCH_QUERY_INVALID: { status: 400, en: 'A query parameter is invalid.', zh: '查询参数不正确。' },
+  WORKBENCH_ITEM_NOT_FOUND: { status: 404, en: 'This item is not among your items.', zh: '未找到该事项。' },
+  WORKBENCH_CASE_NOT_FOUND: { status: 404, en: 'No history of this case is available to you.', zh: '未找到该业务的办理记录。' },
+  WORKBENCH_MESSAGE_NOT_FOUND: { status: 404, en: 'This message was not found.', zh: '未找到该消息。' },
 });

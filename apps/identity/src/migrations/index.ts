@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795508307218 } from './1795508307218-InitialSchema';
+import { VerificationBusinessNo1795519985837 } from './1795519985837-VerificationBusinessNo';
 
 /** Generated migrations of the identity schema, in order (see docs/architecture.md, "Migrations"). */
-export const IDENTITY_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795508307218];
+export const IDENTITY_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795508307218, VerificationBusinessNo1795519985837];

@@ -29,6 +29,12 @@ const STAGES: Record<VerificationStatus, { zh: string; en: string; paused: boole
   rejected: { zh: '核验不通过', en: 'Not verified', paused: false },
 };
 
+/** Reasons the workflow records as codes, in the words the applicant reads (opinions of staff pass as they are). */
+const REASON_TEXT: Record<string, string> = {
+  'provider-could-not-verify': '系统未能自动核验您的身份和学历信息，请上传证明材料。',
+  'proof-not-submitted': '未在规定期限内上传证明材料，核验未通过。',
+};
+
 /** Activities of the identity workflows, built with their dependencies (imported by workflows as types only). */
 export function createIdentityActivities(deps: IdentityActivityDeps): IdentityActivities {
   const { dataSource, provider, outbox } = deps;
@@ -122,7 +128,7 @@ export function createIdentityActivities(deps: IdentityActivityDeps): IdentityAc
       status: done ? 'done' : 'active',
       result: done ? input.status : null,
       milestone,
-      opinion: input.reason,
+      opinion: input.reason === null ? null : (REASON_TEXT[input.reason] ?? input.reason),
       version: input.step,
       changedAt: new Date().toISOString(),
       submittedAt: steps[0] ? new Date(steps[0].at).toISOString() : null,

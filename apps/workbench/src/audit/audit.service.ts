@@ -68,5 +68,5 @@ export class AuditService {
 }
 
 function notFound() {
-  return WorkbenchErrors.error('WORKBENCH_NOT_FOUND', { field: 'businessNo' });
+  return WorkbenchErrors.error('WORKBENCH_CASE_NOT_FOUND', { field: 'businessNo' });
 }

@@ -41,7 +41,7 @@ describe('case history (WB-2): entries in time order, readable only by those inv
     );
     await eventually(
       async () => Number((await h.dataSource.query('SELECT count(*) AS n FROM audit_entry WHERE domain = $1 AND business_no = $2', ['certification', data.businessNo]))[0].n) === 2,
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the case history' },
+      { timeoutMs: 90_000, intervalMs: 200, what: 'the case history' },
     );
     // A task of the case: the institution was its candidate group, the expert holds it, another expert completed it.
     await h.dataSource.query(
@@ -122,12 +122,13 @@ describe('case history (WB-2): entries in time order, readable only by those inv
     for (const [who, caller] of outsiders) {
       const res = await history(caller);
       assert.equal(res.status, 404, who);
-      assert.equal(res.body.code, 'WORKBENCH_NOT_FOUND', who);
+      assert.equal(res.body.code, 'WORKBENCH_CASE_NOT_FOUND', who);
+      assert.equal(res.body.field, 'businessNo', who);
       assert.equal(res.body.entries, undefined, who);
     }
     const unknown = await history(testCaller('staff'), 'certification', randomBusinessNo());
     assert.equal(unknown.status, 404);
-    assert.equal(unknown.body.code, 'WORKBENCH_NOT_FOUND');
+    assert.equal(unknown.body.code, 'WORKBENCH_CASE_NOT_FOUND');
     assert.equal((await history(applicant, 'exam')).status, 404);
     assert.equal((await history(applicant, 'certification', 'abc')).status, 404);
     assert.equal((await history(undefined)).status, 401);

@@ -62,7 +62,8 @@ export async function applyCaseEvents(manager: EntityManager, group: string, eve
     if (!byId.has(id)) byId.set(id, e);
   }
   if (byId.size === 0) return [];
-  const ids = [...byId.keys()];
+  // Sorted: two writers marking overlapping events (a rebuild next to the live projection) lock in one order.
+  const ids = [...byId.keys()].sort();
   const inserted: Array<{ event_id: string }> = await manager.query(
     `INSERT INTO processed_event (consumer_group, event_id, topic)
      SELECT $1, u.event_id, u.topic FROM unnest($2::uuid[], $3::text[]) AS u(event_id, topic)

@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { KafkaMessage } from 'kafkajs';
 import { CaseTopics, dlqTopic } from '@certhub/contracts';
+import { Logger } from '@certhub/logging';
+import type { SerializedProducer } from '@certhub/messaging';
 import { eventually, KafkaProbe, serviceTestEnv, testEnvironment } from '@certhub/testing';
 import { rebuildItemsFromEnv } from '../rebuild-items';
 import { testCaller, WorkbenchHarness, type TestCaller } from '../testing/workbench-harness';
 import { caseData, caseEnvelope, CaseEventSender, randomBusinessNo } from './case-event.fixtures';
+import { CaseProjection } from './case-projection';
 
 type Item = Record<string, unknown> & { businessNo: string; stage: string; status: string };
 type ItemList = { items: Item[]; total: number; counts: Record<string, number> };
 type History = { entries: Array<{ action: string; actorId: string | null; outcome: string | null; opinion: string | null; oldValues: unknown; newValues: Record<string, unknown> }> };
 type Inbox = { items: Array<Record<string, unknown> & { category?: string; title: string; body: string }>; total: number };
 
-const WAIT = { timeoutMs: 60_000, intervalMs: 200 };
+const WAIT = { timeoutMs: 90_000, intervalMs: 200 };
 
 describe('case projection: case.changed events into my items, history and messages (WB-2, WB-3, WB-4)', () => {
   let h: WorkbenchHarness;
@@ -123,10 +127,12 @@ describe('case projection: case.changed events into my items, history and messag
     const e1 = caseEnvelope({ ...base, version: 1, stage: 'institution-review', stageName: '机构审核', milestone: 'submitted' });
     const e2 = caseEnvelope({ ...base, version: 2, stage: 'rectification', stageName: '退回整改', milestone: 'returned', opinion: '请补充继续教育证明' });
     const e3 = caseEnvelope({ ...base, version: 3, stage: 'association-approval', stageName: '协会审批', milestone: null });
-    await sender.send(e3, e1, e2, e3);
+    // The newest version first, then the older ones as new deliveries, then a duplicate of each.
+    await sender.send(e3);
+    await eventually(async () => (await myItems(applicant)).items.some((i) => i.businessNo === base.businessNo), { ...WAIT, what: 'version 3' });
+    await sender.send(e1, e2, e3);
     await eventually(async () => (await auditCount('certification', base.businessNo)) >= 3 && (await messageCount(applicant.sub)) >= 2, { ...WAIT, what: 'three audit entries' });
-    // A late redelivery of the first version changes nothing either.
-    await sender.send(e1);
+    await sender.send(e1, e2);
     const marker = caseData({ applicantId: applicant.sub });
     await sender.send(caseEnvelope(marker));
     await eventually(async () => (await myItems(applicant)).items.some((i) => i.businessNo === marker.businessNo), { ...WAIT, what: 'the marker case' });
@@ -160,14 +166,14 @@ describe('case projection: case.changed events into my items, history and messag
     const valid = caseData({ applicantId: applicant.sub });
     await sender.send(caseEnvelope(valid));
 
-    const garbage = await probe.waitFor((m) => m.key === garbageKey, 60_000);
+    const garbage = await probe.waitFor((m) => m.key === garbageKey, 90_000);
     assert.equal(garbage.headers['dlq-reason'], 'value is not JSON');
     assert.equal(garbage.headers['dlq-original-topic'], CaseTopics.certification);
     assert.equal(garbage.headers['dlq-consumer-group'], 'workbench.case-projection');
-    const bad = await probe.waitFor((m) => m.key === invalid.data.caseId, 60_000);
+    const bad = await probe.waitFor((m) => m.key === invalid.data.caseId, 90_000);
     assert.match(bad.headers['dlq-reason']!, /businessNo/);
     assert.equal((bad.value as { eventId: string }).eventId, invalid.eventId);
-    const wrongTopic = await probe.waitFor((m) => m.key === mismatched.data.caseId, 60_000);
+    const wrongTopic = await probe.waitFor((m) => m.key === mismatched.data.caseId, 90_000);
     assert.match(wrongTopic.headers['dlq-reason']!, /does not match topic/);
 
     const items = await eventually(async () => {
@@ -175,6 +181,37 @@ describe('case projection: case.changed events into my items, history and messag
       return list.items.some((i) => i.businessNo === valid.businessNo) ? list : undefined;
     }, { ...WAIT, what: 'the valid event after the invalid ones' });
     assert.deepEqual(items.items.map((i) => i.businessNo), [valid.businessNo]);
+  });
+
+  it('isolates a poison event: the rest of its batch is applied and only the poison is dead-lettered', async () => {
+    // Not one of `applicants`: two of these items never were on Kafka, so a rebuild cannot bring them back.
+    const applicant = testCaller('personal');
+    const taken = caseData({ applicantId: applicant.sub });
+    await sender.send(caseEnvelope(taken));
+    await eventually(async () => (await myItems(applicant)).items.some((i) => i.businessNo === taken.businessNo), { ...WAIT, what: 'the first case' });
+
+    // Valid on the wire, but its business number belongs to another case: it fails in the database.
+    const poison = caseEnvelope(caseData({ applicantId: applicant.sub, businessNo: taken.businessNo }));
+    const before1 = caseEnvelope(caseData({ applicantId: applicant.sub }));
+    const after1 = caseEnvelope(caseData({ applicantId: applicant.sub, milestone: 'submitted' }));
+    const deadLetters: Array<{ topic: string; messages: Array<{ key?: unknown; headers?: Record<string, unknown> }> }> = [];
+    const producer = { send: async (topic: string, messages: never[]) => void deadLetters.push({ topic, messages }) } as unknown as SerializedProducer;
+    const projection = new CaseProjection({ kafka: undefined as never, dataSource: h.dataSource, producer, logger: new Logger('test', 'error'), batchSize: 100, maxAttempts: 2 });
+    const message = (e: typeof poison, offset: number): KafkaMessage => ({
+      key: Buffer.from(e.data.caseId), value: Buffer.from(JSON.stringify(e)), headers: {}, offset: String(offset), timestamp: String(Date.now()), attributes: 0,
+    });
+    await projection.handleMessages(CaseTopics.certification, [message(before1, 1), message(poison, 2), message(after1, 3)]);
+
+    assert.equal(deadLetters.length, 1);
+    assert.equal(deadLetters[0]!.topic, dlqTopic(CaseTopics.certification));
+    assert.equal(deadLetters[0]!.messages.length, 1);
+    assert.equal(String(deadLetters[0]!.messages[0]!.key), poison.data.caseId);
+    assert.match(String(deadLetters[0]!.messages[0]!.headers!['dlq-reason']), /uq_my_item_business_no|duplicate key/);
+    const numbers = (await myItems(applicant)).items.map((i) => i.businessNo).sort();
+    assert.deepEqual(numbers, [taken.businessNo, before1.data.businessNo, after1.data.businessNo].sort());
+    assert.deepEqual(projection.stats, { handled: 2, applied: 2, deadLettered: 1 });
+    assert.equal(await messageCount(applicant.sub), 1, 'the submitted milestone of the applied event');
+    assert.equal(await auditCount('certification', poison.data.businessNo), 1, 'nothing of the poison event was written');
   });
 
   it('a rebuild from the topics gives the same rows back', async () => {

@@ -32,7 +32,7 @@ export interface CaseProjectionOptions {
 }
 
 export interface ProjectionStats {
-  /** Valid events handled (new and duplicates). */
+  /** Events processed successfully (new ones and duplicates). */
   handled: number;
   /** Events that were new and were applied. */
   applied: number;
@@ -126,7 +126,7 @@ export class CaseProjection {
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
-      await this.handleMessages(batch.topic, chunk);
+      await this.handleMessages(batch.topic, chunk, heartbeat);
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       this.options.onProgress?.(batch.topic, batch.partition, last);
@@ -139,7 +139,7 @@ export class CaseProjection {
    * Handles messages of one topic partition: the valid ones in one transaction, the invalid
    * ones to the dead-letter topic. Exposed for tests that drive it without a broker loop.
    */
-  async handleMessages(topic: string, messages: KafkaMessage[]): Promise<void> {
+  async handleMessages(topic: string, messages: KafkaMessage[], heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
     const events: CaseEvent[] = [];
     const sources = new Map<CaseEvent, KafkaMessage>();
     const rejected: Rejected[] = [];
@@ -153,14 +153,14 @@ export class CaseProjection {
       }
     }
     if (events.length > 0) {
-      const failed = await this.applyWithRetry(events);
+      const failed = await this.applyWithRetry(events, heartbeat);
       for (const { event, reason } of failed) rejected.push({ topic, message: sources.get(event)!, reason });
     }
     if (rejected.length > 0) await this.deadLetter(topic, rejected);
   }
 
   /** Returns the events that could not be applied even on their own. */
-  private async applyWithRetry(events: CaseEvent[]): Promise<Array<{ event: CaseEvent; reason: string }>> {
+  private async applyWithRetry(events: CaseEvent[], heartbeat: () => Promise<void>): Promise<Array<{ event: CaseEvent; reason: string }>> {
     const { logger } = this.options;
     const attempts = Math.max(1, this.options.maxAttempts ?? 4);
     for (let attempt = 1; ; attempt++) {
@@ -173,11 +173,16 @@ export class CaseProjection {
           break;
         }
         await sleep(Math.min(200 * 2 ** (attempt - 1), 5000));
+        await heartbeat();
       }
     }
     if (events.length === 1) return this.isolateFailure(events[0]!, 1);
     const failed: Array<{ event: CaseEvent; reason: string }> = [];
-    for (const event of events) failed.push(...(await this.isolateFailure(event, 2)));
+    for (const event of events) {
+      failed.push(...(await this.isolateFailure(event, 2)));
+      // Stay in the group while a long chunk is worked through event by event.
+      await heartbeat();
+    }
     return failed;
   }
 

@@ -67,5 +67,5 @@ export class ItemService {
 }
 
 function notFound() {
-  return WorkbenchErrors.error('WORKBENCH_NOT_FOUND', { field: 'businessNo' });
+  return WorkbenchErrors.error('WORKBENCH_ITEM_NOT_FOUND', { field: 'businessNo' });
 }

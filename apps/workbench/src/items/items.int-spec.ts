@@ -31,7 +31,7 @@ describe('my items (WB-3): tabs, counts, fuzzy search, paging, only my own', () 
       scoreReview: caseData({ applicantId: me, domain: 'exam', caseType: 'score-review', itemName: '考试成绩复核', itemNameEn: 'Exam score review', stage: 'closed', stageName: '已办结', stageNameEn: 'Closed', status: 'done', result: 'rejected', changedAt: at(10) }),
     };
     await sender.send(...Object.values(cases).map((c) => caseEnvelope(c)));
-    await eventually(async () => (await list(owner)).body.total === 5, { timeoutMs: 60_000, intervalMs: 200, what: 'five projected items' });
+    await eventually(async () => (await list(owner)).body.total === 5, { timeoutMs: 90_000, intervalMs: 200, what: 'five projected items' });
   });
   after(async () => {
     await sender?.stop();
@@ -118,12 +118,12 @@ describe('my items (WB-3): tabs, counts, fuzzy search, paging, only my own', () 
     for (const caller of [other, testCaller('staff'), testCaller('institution')]) {
       const res = await h.request<ErrorBody>('GET', `/api/v1/workbench/items/certification/${cases.registration.businessNo}`, { caller });
       assert.equal(res.status, 404);
-      assert.equal(res.body.code, 'WORKBENCH_NOT_FOUND');
+      assert.equal(res.body.code, 'WORKBENCH_ITEM_NOT_FOUND');
       assert.ok(res.body.messageZh.length > 0 && res.body.message.length > 0);
     }
     const unknown = await h.request<ErrorBody>('GET', '/api/v1/workbench/items/certification/00000000000000', { caller: owner });
     assert.equal(unknown.status, 404);
-    assert.equal(unknown.body.code, 'WORKBENCH_NOT_FOUND');
+    assert.equal(unknown.body.code, 'WORKBENCH_ITEM_NOT_FOUND');
     for (const path of ['nope/12345678901234', 'certification/123']) {
       const res = await h.request<ErrorBody>('GET', `/api/v1/workbench/items/${path}`, { caller: owner });
       assert.equal(res.status, 404, path);

@@ -179,5 +179,5 @@ export function audiencesOf(caller: Caller): string[] {
 }
 
 function notFound() {
-  return WorkbenchErrors.error('WORKBENCH_NOT_FOUND', { field: 'id' });
+  return WorkbenchErrors.error('WORKBENCH_MESSAGE_NOT_FOUND', { field: 'id' });
 }
