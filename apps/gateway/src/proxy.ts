@@ -30,6 +30,8 @@ const TOKEN_OPTIONAL = [
   '/api/v1/identity/account-recovery',
   '/api/v1/identity/institutions',
   '/api/v1/sandbox/',
+  '/api/v1/workbench/catalogue',
+  '/api/v1/workbench/calendar/',
 ];
 
 function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {

@@ -36,7 +36,6 @@ export const IdentityErrors = defineErrors({
   IDENTITY_PHOTO_MISSING: { status: 404, en: 'No accepted photo yet.', zh: '尚未上传合格的照片。' },
   IDENTITY_VERIFICATION_STATE: { status: 409, en: 'The verification is not waiting for this action.', zh: '当前核验状态不允许此操作。' },
   IDENTITY_VERIFICATION_UNAVAILABLE: { status: 503, en: 'The verification process is not reachable right now.', zh: '核验流程暂时不可用。' },
-  IDENTITY_OPINION_REQUIRED: { status: 400, en: 'An opinion is required unless approving.', zh: '除通过外，须填写审核意见。' },
   IDENTITY_PROOF_TYPE: { status: 415, en: 'Proof must be a JPEG, PNG or PDF file.', zh: '证明材料须为 JPEG、PNG 或 PDF 文件。' },
   IDENTITY_SANDBOX_ONLY: { status: 404, en: 'Not found.', zh: '未找到。' },
 });

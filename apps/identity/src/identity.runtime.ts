@@ -57,7 +57,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
 
     this.consumer = new IdempotentConsumer({
       kafka,
-      groupId: 'identity.verification-starter',
+      groupId: `identity.verification-starter${config.KAFKA_GROUP_SUFFIX}`,
       dataSource,
       producer: this.producer,
       logger: logger.child('consumer'),

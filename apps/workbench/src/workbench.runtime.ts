@@ -51,7 +51,7 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
     });
     await this.relay.start();
     if (config.RUN_PROJECTION === 'true') {
-      this.projection = new CaseProjection({ kafka, dataSource, producer: this.producer, logger: logger.child('projection'), batchSize: config.PROJECTION_BATCH_SIZE });
+      this.projection = new CaseProjection({ kafka, dataSource, producer: this.producer, logger: logger.child('projection'), batchSize: config.PROJECTION_BATCH_SIZE, groupSuffix: config.KAFKA_GROUP_SUFFIX });
       await this.projection.start();
     }
     if (config.RUN_WORKER === 'true') await this.startWorker();

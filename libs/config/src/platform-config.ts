@@ -23,6 +23,10 @@ export class PlatformConfig {
   @IsString({ each: true })
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
 
+  /** Appended to Kafka consumer group ids, so deployments sharing a broker keep apart (tests set `.test`). */
+  @IsString()
+  KAFKA_GROUP_SUFFIX: string = '';
+
   @IsString()
   TEMPORAL_ADDRESS: string = '127.0.0.1:7233';
 

@@ -33,7 +33,9 @@ export class FakeWorkbench {
       const now = new Date(FakeWorkbench.now());
       // Like the workbench: the official calendar, weekdays (provisional) for a year without one.
       const due = dueAtOrProvisional(this.calendar, now, input.dueInWorkingDays);
-      const escalate = input.escalation ? dueAtOrProvisional(this.calendar, due.dueAt, input.escalation.afterWorkingDays) : null;
+      // Without an escalation in the spec the workbench applies its defaults (2 working days, admin).
+      const escalation = input.escalation === undefined ? { afterWorkingDays: 2, role: 'admin' } : input.escalation;
+      const escalate = escalation ? dueAtOrProvisional(this.calendar, due.dueAt, escalation.afterWorkingDays) : null;
       const created: CreatedTask = {
         taskId: `task-${this.tasks.size + 1}`,
         dueAt: due.dueAt.toISOString(),

@@ -36,6 +36,7 @@ export function serviceTestEnv(overrides: Record<string, string> = {}): NodeJS.P
     LOG_LEVEL: process.env.CERTHUB_TEST_LOG_LEVEL ?? 'error',
     DATABASE_URL: env.databaseUrl,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    KAFKA_GROUP_SUFFIX: '.test',
     TEMPORAL_ADDRESS: env.temporalAddress,
     TEMPORAL_NAMESPACE: env.temporalNamespace,
     CERTHUB_JWT_SECRET: env.jwtSecret,

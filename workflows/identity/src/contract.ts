@@ -20,8 +20,6 @@ export interface VerificationInput {
 
 export type ProviderOutcome = 'verified' | 'not-verifiable' | 'onsite-required';
 
-export type StaffDecisionOutcome = 'approve' | 'return' | 'reject' | 'onsite';
-
 export interface ProofSubmission {
   proofId: string;
   round: number;

@@ -111,7 +111,10 @@ export function createIdentityActivities(deps: IdentityActivityDeps): IdentityAc
     }
     let milestone: CaseMilestone | null = null;
     if (done) milestone = 'decided';
-    else if (input.status === 'awaiting-proof' || input.status === 'onsite-required') milestone = 'returned';
+    // Staff sending the proof back is a return; the provider asking for proof, or anyone asking
+    // for an on-site check, only needs the applicant to act.
+    else if (input.status === 'awaiting-proof' && input.actorId !== null) milestone = 'returned';
+    else if (input.status === 'awaiting-proof' || input.status === 'onsite-required') milestone = 'action-required';
     else if (input.status === 'awaiting-staff') milestone = input.round > 1 ? 'resubmitted' : 'submitted';
     return {
       domain: 'identity',

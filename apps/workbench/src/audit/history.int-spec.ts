@@ -46,9 +46,9 @@ describe('case history (WB-2): entries in time order, readable only by those inv
     // A task of the case: the institution was its candidate group, the expert holds it, another expert completed it.
     await h.dataSource.query(
       `INSERT INTO task (id, task_key, task_type, title_zh, title_en, domain, case_type, case_id, business_no, applicant_id, item_name, workflow_id,
-         stage, round, candidate_role, candidate_institution_id, assignee_id, outcomes, status, due_at, due_in_working_days, completed_by, version)
+         stage, round, candidate_role, candidate_institution_id, assignee_id, outcomes, context, status, due_at, due_in_working_days, completed_by, version)
        VALUES ($1, $2, 'cert-registration.institution-review', '机构初核', 'Institution review', 'certification', 'cert-registration', $3, $4, $5,
-         '人员注册申请', $6, 'institution-review', 1, 'institution', $7, $8, '[]'::jsonb, 'completed', now(), 5, $9, 1)`,
+         '人员注册申请', $6, 'institution-review', 1, 'institution', $7, $8, '[]'::jsonb, '{}'::jsonb, 'completed', now(), 5, $9, 1)`,
       [taskId, `history-test:${taskId}`, data.caseId, data.businessNo, applicant.sub, `wf-${taskId}`, reviewingInstitution.institutionId, expert.sub, completer.sub],
     );
     // Its audit entry sits between the two case changes.

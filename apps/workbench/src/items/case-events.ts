@@ -193,6 +193,7 @@ const RESULT_NAMES: Record<string, [zh: string, en: string]> = {
 const CATEGORY_OF: Record<CaseMilestone, MessageCategory> = {
   submitted: 'case-submitted',
   resubmitted: 'case-submitted',
+  'action-required': 'case-action-required',
   returned: 'case-returned',
   decided: 'case-decided',
   withdrawn: 'case-withdrawn',
@@ -223,6 +224,14 @@ export function messageOf(envelope: CaseEnvelope): NewMessage | null {
         `Resubmitted: ${d.itemNameEn}`,
         `您的事项${item}已重新提交，当前环节：${d.stageName}。`,
         `Your ${itemEn} has been resubmitted; current stage: ${d.stageNameEn}.`,
+      ];
+      break;
+    case 'action-required':
+      text = [
+        `事项待您处理：${d.itemName}`,
+        `Action needed: ${d.itemNameEn}`,
+        `您的事项${item}需要您处理，当前环节：${d.stageName}。${opinionZh}`,
+        `Your ${itemEn} needs your action; current stage: ${d.stageNameEn}.${opinionEn}`,
       ];
       break;
     case 'returned':

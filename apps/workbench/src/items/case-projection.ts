@@ -19,6 +19,11 @@ export interface CaseProjectionOptions {
   batchSize: number;
   /** Kafka consumer group (committed offsets); a rebuild uses a fresh one. */
   groupId?: string;
+  /**
+   * Appended to the live group id: deployments sharing one broker (the test run beside the
+   * embedded default) must not share a consumer group, or each would miss the other's events.
+   */
+  groupSuffix?: string;
   /** `processed_event.consumer_group` of the dedupe marks; shared by the live projection and a rebuild. */
   dedupeGroup?: string;
   /** Attempts of a chunk's transaction before its events are tried one by one. */
@@ -66,7 +71,7 @@ export class CaseProjection {
   constructor(readonly options: CaseProjectionOptions) {}
 
   get groupId(): string {
-    return this.options.groupId ?? CASE_PROJECTION_GROUP;
+    return this.options.groupId ?? `${CASE_PROJECTION_GROUP}${this.options.groupSuffix ?? ''}`;
   }
 
   get dedupeGroup(): string {

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type MessageCategory = 'task-assigned' | 'task-reminder' | 'task-escalated' | 'case-submitted' | 'case-returned' | 'case-decided' | 'case-withdrawn' | 'case-expired';
+export type MessageCategory = 'task-assigned' | 'task-reminder' | 'task-escalated' | 'case-submitted' | 'case-action-required' | 'case-returned' | 'case-decided' | 'case-withdrawn' | 'case-expired';
 
 /** WB-4 a personal message (消息), created from an event or a task change; links to its case or task. */
 @Entity({ name: 'message' })

@@ -1,5 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
-import { InitialSchema1795518047846 } from './1795518047846-InitialSchema';
+import { InitialSchema1795520160883 } from './1795520160883-InitialSchema';
 
 /** Generated migrations of the workbench schema, in order (see docs/architecture.md, "Migrations"). */
-export const WORKBENCH_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795518047846];
+export const WORKBENCH_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795520160883];

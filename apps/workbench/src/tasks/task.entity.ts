@@ -70,7 +70,7 @@ export class Task {
   @Column('jsonb')
   outcomes!: TaskOutcomeSpec[];
 
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb')
   context!: Record<string, unknown>;
 
   @Column('text', { default: 'open' })

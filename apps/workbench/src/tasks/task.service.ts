@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WorkbenchTopics, type TaskAction } from '@certhub/contracts';
@@ -59,7 +60,8 @@ export class TaskService {
     const existing = await this.dataSource.getRepository(Task).findOneBy({ taskKey: input.key });
     if (existing) return createdOf(existing);
     if (input.candidate.role === 'institution' && !input.candidate.institutionId) {
-      throw new Error(`task ${input.key}: an institution task needs the institution`);
+      // A bug in the calling workflow, not a passing failure: retrying cannot help.
+      throw ApplicationFailure.nonRetryable(`task ${input.key}: an institution task needs the institution`, 'InvalidTaskSpec');
     }
     const escalationRole = input.escalation === null ? null : (input.escalation?.role ?? this.config.TASK_ESCALATION_ROLE);
     const escalationDays = input.escalation === null ? null : (input.escalation?.afterWorkingDays ?? this.config.TASK_ESCALATION_WORKING_DAYS);
@@ -265,6 +267,8 @@ export class TaskService {
       if (rows.length === 0) {
         if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
         if (task.assigneeId === caller.sub) return taskView(task);
+        // A supervisor sees every task but claims only its own groups' (it assigns the others).
+        if (!isCandidate(caller, task)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN');
         throw WorkbenchErrors.error('TASK_ALREADY_CLAIMED');
       }
       await this.changed(manager, task, 'claimed', caller.sub, { oldValues: { assigneeId: null }, newValues: { assigneeId: caller.sub } });
@@ -372,19 +376,13 @@ export class TaskService {
       if (due.provisional) continue;
       const escalateAt = due.escalateAt;
       await this.dataSource.transaction(async (manager) => {
-        await manager.query(`UPDATE task SET due_at = $2, escalate_at = $3, due_provisional = false, version = version + 1, updated_at = now() WHERE id = $1`, [task.id, due.dueAt, escalateAt]);
-        await writeAudit(manager, [
-          {
-            domain: task.domain,
-            businessNo: task.businessNo,
-            taskId: task.id,
-            action: 'task.rescheduled',
-            actorId: null,
-            oldValues: { dueAt: task.dueAt.toISOString(), dueProvisional: true },
-            newValues: { dueAt: due.dueAt.toISOString(), dueProvisional: false },
-            dedupeKey: `task-rescheduled:${task.id}:${due.dueAt.toISOString()}`,
-          },
-        ]);
+        const rows = await sqlRows(manager, `UPDATE task SET due_at = $2, escalate_at = $3, due_provisional = false, version = version + 1, updated_at = now() WHERE id = $1 AND due_provisional RETURNING id`, [task.id, due.dueAt, escalateAt]);
+        if (rows.length === 0) return;
+        const after = await manager.getRepository(Task).findOneByOrFail({ id: task.id });
+        await this.changed(manager, after, 'rescheduled', null, {
+          oldValues: { dueAt: task.dueAt.toISOString(), dueProvisional: true },
+          newValues: { dueAt: due.dueAt.toISOString(), dueProvisional: false },
+        });
       });
       await this.temporal.workflow
         .getHandle(task.workflowId)

@@ -24,11 +24,13 @@ export type CaseItemStatus = 'draft' | 'active' | 'done';
 export const CASE_ITEM_STATUSES: readonly CaseItemStatus[] = ['draft', 'active', 'done'];
 
 /**
- * What just happened, when it deserves a message to the applicant. `null` for changes that only
+ * What just happened, when it deserves a message to the applicant (`action-required`: the
+ * applicant must do something — upload material, attend an on-site check — without a review
+ * having returned the case). `null` for changes that only
  * move the item (a reviewer claimed it, a stage began).
  */
-export type CaseMilestone = 'submitted' | 'returned' | 'resubmitted' | 'decided' | 'withdrawn' | 'expired';
-export const CASE_MILESTONES: readonly CaseMilestone[] = ['submitted', 'returned', 'resubmitted', 'decided', 'withdrawn', 'expired'];
+export type CaseMilestone = 'submitted' | 'action-required' | 'returned' | 'resubmitted' | 'decided' | 'withdrawn' | 'expired';
+export const CASE_MILESTONES: readonly CaseMilestone[] = ['submitted', 'action-required', 'returned', 'resubmitted', 'decided', 'withdrawn', 'expired'];
 
 export interface CaseChangedV1 {
   domain: CaseDomain;

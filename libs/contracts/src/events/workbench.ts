@@ -12,8 +12,9 @@ export type TaskAction =
   | 'completed'
   | 'reminded'
   | 'escalated'
+  | 'rescheduled'
   | 'cancelled';
-export const TASK_ACTIONS: readonly TaskAction[] = ['created', 'claimed', 'unclaimed', 'assigned', 'delegated', 'completed', 'reminded', 'escalated', 'cancelled'];
+export const TASK_ACTIONS: readonly TaskAction[] = ['created', 'claimed', 'unclaimed', 'assigned', 'delegated', 'completed', 'reminded', 'escalated', 'rescheduled', 'cancelled'];
 
 export type TaskStatus = 'open' | 'completed' | 'cancelled';
 
