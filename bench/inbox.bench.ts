@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { WorkbenchHarness, type TestCaller } from '../apps/workbench/src/testing/workbench-harness';
 import { signAccessToken, type Caller } from '@certhub/service-kit';
 import { testEnvironment } from '@certhub/testing';
+import { projectionBench } from './case-projection-phase';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000);
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 1_000_000);
@@ -36,7 +37,7 @@ async function seed(h: WorkbenchHarness): Promise<void> {
   const ds = h.dataSource;
   const have: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM task WHERE task_key LIKE 'bench:%' AND status = 'open'`);
   const items: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM my_item WHERE domain = 'certification' AND business_no LIKE '2098%'`);
-  if (Number(have[0]!.n) === TASKS && Number(items[0]!.n) === ITEMS) {
+  if (Number(have[0]!.n) === TASKS && Number(items[0]!.n) === ITEMS && process.env.BENCH_RESEED !== '1') {
     process.stdout.write(`seed: reusing ${TASKS} tasks and ${ITEMS} items\n`);
     return;
   }
@@ -57,7 +58,7 @@ async function seed(h: WorkbenchHarness): Promise<void> {
        CASE WHEN i % 10 = 8 THEN md5('expert' || (i % 2000))::uuid WHEN i % 10 = 9 THEN md5('staff' || (i % 200))::uuid END,
        'normal', '[{"code":"approve","labelZh":"通过","labelEn":"Approve"}]'::jsonb, '{}'::jsonb,
        CASE WHEN i > ${TASKS} THEN 'completed' ELSE 'open' END,
-       now() + make_interval(hours => (i * 7919) % (30 * 24)), false, 5, NULL, NULL, NULL, now(), now(), 1,
+       now() + make_interval(hours => ((i::bigint * 7919) % (30 * 24))::int), false, 5, NULL, NULL, NULL, now(), now(), 1,
        CASE WHEN i > ${TASKS} THEN 'approve' END, CASE WHEN i > ${TASKS} THEN md5('staff' || (i % 200))::uuid END, CASE WHEN i > ${TASKS} THEN now() END
      FROM generate_series(1, ${total}) AS i`,
   );
@@ -69,15 +70,15 @@ async function seed(h: WorkbenchHarness): Promise<void> {
       `INSERT INTO my_item (domain, case_id, business_no, case_type, item_name, item_name_en, applicant_id, institution_id, stage, stage_name,
          stage_name_en, status, result, version, changed_at, submitted_at, due_at, clock_paused, workflow_id, link)
        SELECT 'certification', 'bench-' || i, '2098' || lpad(i::text, 10, '0'),
-         (ARRAY['cert-registration','annual-confirmation','institution-transfer','appeal'])[1 + i % 4],
-         (ARRAY['人员注册申请','年度确认申请','人员转换执业机构','申诉'])[1 + i % 4],
-         (ARRAY['Personnel registration','Annual confirmation','Institution transfer','Appeal'])[1 + i % 4],
+         (ARRAY['cert-registration','annual-confirmation','institution-transfer','appeal'])[1 + (i / ${APPLICANTS}) % 4],
+         (ARRAY['人员注册申请','年度确认申请','人员转换执业机构','申诉'])[1 + (i / ${APPLICANTS}) % 4],
+         (ARRAY['Personnel registration','Annual confirmation','Institution transfer','Appeal'])[1 + (i / ${APPLICANTS}) % 4],
          md5('app' || (i % ${APPLICANTS}))::uuid, NULL,
-         (ARRAY['draft','institution-review','expert-evaluation','approval','done'])[1 + i % 5],
-         (ARRAY['草稿','机构初核','专家评价','协会审批','已办结'])[1 + i % 5],
-         (ARRAY['Draft','Institution review','Expert evaluation','Approval','Done'])[1 + i % 5],
-         (ARRAY['draft','active','active','active','done'])[1 + i % 5], NULL, 1,
-         now() - make_interval(mins => (i * 104729) % (365 * 24 * 60)), now() - interval '400 days', NULL, false, NULL,
+         (ARRAY['draft','institution-review','expert-evaluation','approval','done'])[1 + (i + i / ${APPLICANTS}) % 5],
+         (ARRAY['草稿','机构初核','专家评价','协会审批','已办结'])[1 + (i + i / ${APPLICANTS}) % 5],
+         (ARRAY['Draft','Institution review','Expert evaluation','Approval','Done'])[1 + (i + i / ${APPLICANTS}) % 5],
+         (ARRAY['draft','active','active','active','done'])[1 + (i + i / ${APPLICANTS}) % 5], NULL, 1,
+         now() - make_interval(mins => ((i::bigint * 104729) % (365 * 24 * 60))::int), now() - interval '400 days', NULL, false, NULL,
          '/api/v1/certification/applications/' || i
        FROM generate_series(${from}, ${to}) AS i`,
     );
@@ -123,9 +124,9 @@ async function main(): Promise<void> {
   try {
     await seed(h);
     const md5uuid = async (s: string) => ((await h.dataSource.query(`SELECT md5($1)::uuid AS id`, [s])) as Array<{ id: string }>)[0]!.id;
-    const staff = await Promise.all(Array.from({ length: 20 }, (_, i) => md5uuid(`staff${i * 7}`).then((id) => caller('staff', id))));
-    const insts = await Promise.all(Array.from({ length: 20 }, (_, i) => Promise.all([md5uuid(`inst${i * 13}`), md5uuid(`instuser${i}`)]).then(([inst, id]) => caller('institution', id, inst))));
-    const experts = await Promise.all(Array.from({ length: 20 }, (_, i) => md5uuid(`expert${i * 31}`).then((id) => caller('expert', id))));
+    const staff = await Promise.all(Array.from({ length: 20 }, (_, i) => md5uuid(`staff${i * 10 + 9}`).then((id) => caller('staff', id))));
+    const insts = await Promise.all(Array.from({ length: 20 }, (_, i) => Promise.all([md5uuid(`inst${i * 10 + 3 + (i % 5)}`), md5uuid(`instuser${i}`)]).then(([inst, id]) => caller('institution', id, inst))));
+    const experts = await Promise.all(Array.from({ length: 20 }, (_, i) => md5uuid(`expert${i * 10 + 8}`).then((id) => caller('expert', id))));
     const applicants = await Promise.all(Array.from({ length: 20 }, (_, i) => md5uuid(`app${i * 997}`).then((id) => caller('personal', id))));
     const page = async (who: TestCaller, url: string) => {
       const res = await h.request<{ items?: unknown[] }>('GET', url, { caller: who });
@@ -154,7 +155,14 @@ async function main(): Promise<void> {
     for (const s of results) process.stdout.write(`${line(s)}\n`);
     const worst = Math.max(...results.filter((s) => !s.name.startsWith('reference')).map((s) => s.p99));
     process.stdout.write(`\nworst first-page p99: ${worst.toFixed(2)} ms (goal ≤ 50 ms)\n`);
-    process.stdout.write(`${JSON.stringify({ bench: 'inbox', tasks: TASKS, items: ITEMS, results, worstP99Ms: worst, goalP99Ms: 50 })}\n`);
+
+    const projection = await projectionBench(h.dataSource);
+    process.stdout.write(`\nprojection of ${projection.backlog} case events (all case topics, same run):\n`);
+    process.stdout.write(`  bare KafkaJS consumer   ${String(projection.bare.perSecond).padStart(8)} events/s (${projection.bare.seconds} s)\n`);
+    process.stdout.write(`  my-items projection     ${String(projection.projection.perSecond).padStart(8)} events/s (${projection.projection.seconds} s, ${projection.projection.applied} applied)\n`);
+    process.stdout.write(`  ratio                   ${projection.ratio} (goal ≥ 0.5)\n`);
+    process.stdout.write(`  event → visible lag     p50 ${projection.lag.p50} ms, p95 ${projection.lag.p95} ms, p99 ${projection.lag.p99} ms, max ${projection.lag.max} ms over ${projection.lag.events} events (goal p99 ≤ 2000 ms)\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'inbox', tasks: TASKS, items: ITEMS, results, worstP99Ms: worst, goalP99Ms: 50, projection })}\n`);
   } finally {
     await h.stop();
   }

@@ -110,4 +110,10 @@ async function insertAccount(
     subjectId: id,
     data: { accountId: id, username: a.username, accountType: a.type, idType: a.personal ? 'resident-id' : 'none', educationCount: a.personal ? 1 : 0, registeredAt: new Date().toISOString() },
   });
+  // The roles too: the workbench hands tasks only to accounts whose roles it knows.
+  await outbox.append(manager, {
+    topic: IdentityTopics.RolesChanged,
+    subjectId: id,
+    data: { accountId: id, roles: a.roles, institutionId: a.type === 'institution' || a.personal ? institutionId : null },
+  });
 }

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { serviceDataSourceOptions, type ServiceDatabase } from '@certhub/persistence';
 import { AuditEntry } from './audit/audit-entry.entity';
 import { CalendarYearRow } from './calendar/calendar-year.entity';
+import { DirectoryAccount } from './directory/directory-account.entity';
 import { MyItem } from './items/my-item.entity';
 import { Message, Notice, NoticeCursor, NoticeReceipt } from './messages/message.entity';
 import { WORKBENCH_MIGRATIONS } from './migrations';
@@ -9,7 +10,7 @@ import { Task } from './tasks/task.entity';
 
 export const WORKBENCH_SCHEMA = 'workbench';
 
-export const WORKBENCH_ENTITIES = [Task, AuditEntry, MyItem, Message, Notice, NoticeReceipt, NoticeCursor, CalendarYearRow];
+export const WORKBENCH_ENTITIES = [Task, AuditEntry, MyItem, Message, Notice, NoticeReceipt, NoticeCursor, CalendarYearRow, DirectoryAccount];
 
 export function workbenchDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource(

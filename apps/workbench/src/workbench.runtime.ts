@@ -4,7 +4,9 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import type { Logger } from '@certhub/logging';
-import { createKafka, ensureTopics, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import { IdentityTopics } from '@certhub/contracts';
+import { onAccountRegistered, onRolesChanged } from './directory/account-directory';
 import { createDomainWorker } from '@certhub/temporal';
 import { WORKBENCH_SCHEMA } from './database';
 import { CaseProjection } from './items/case-projection';
@@ -31,6 +33,7 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
   private projection?: CaseProjection;
+  private directory?: IdempotentConsumer;
   private worker?: Worker;
   private workerConnection?: NativeConnection;
   private workerRun?: Promise<void>;
@@ -53,6 +56,16 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
     if (config.RUN_PROJECTION === 'true') {
       this.projection = new CaseProjection({ kafka, dataSource, producer: this.producer, logger: logger.child('projection'), batchSize: config.PROJECTION_BATCH_SIZE, groupSuffix: config.KAFKA_GROUP_SUFFIX });
       await this.projection.start();
+      this.directory = new IdempotentConsumer({
+        kafka,
+        groupId: `workbench.directory${config.KAFKA_GROUP_SUFFIX}`,
+        dataSource,
+        producer: this.producer,
+        logger: logger.child('directory'),
+      })
+        .on(IdentityTopics.AccountRegistered, (event, manager) => onAccountRegistered(manager, event))
+        .on(IdentityTopics.RolesChanged, (event, manager) => onRolesChanged(manager, event));
+      await this.directory.start();
     }
     if (config.RUN_WORKER === 'true') await this.startWorker();
   }
@@ -87,6 +100,7 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun;
     await this.workerConnection?.close().catch(() => undefined);
+    await this.directory?.stop();
     await this.projection?.stop();
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);

@@ -32,6 +32,11 @@ export interface CaseProjectionOptions {
   partitionsConsumedConcurrently?: number;
   /** How long dedupe marks are kept (default 30 days). */
   retainProcessedMs?: number;
+  /**
+   * Physical topic → the case topic it carries (validation, schema). Default: the case topics
+   * themselves. The benchmark reads a private copy of a topic this way.
+   */
+  topics?: Record<string, string>;
   /** Called once a partition's messages up to `offset` (inclusive) are handled. */
   onProgress?: (topic: string, partition: number, offset: string) => void;
 }
@@ -87,7 +92,7 @@ export class CaseProjection {
     });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: [...CASE_TOPICS], fromBeginning: true });
+    await consumer.subscribe({ topics: Object.keys(this.options.topics ?? Object.fromEntries(CASE_TOPICS.map((t) => [t, t]))), fromBeginning: true });
     const { onProgress } = this.options;
     if (onProgress) {
       // Batches KafkaJS filtered to nothing (compaction, control records) never reach eachBatch.
@@ -149,7 +154,7 @@ export class CaseProjection {
     const sources = new Map<CaseEvent, KafkaMessage>();
     const rejected: Rejected[] = [];
     for (const message of messages) {
-      const parsed = parseCaseMessage(topic, message);
+      const parsed = parseCaseMessage(this.options.topics?.[topic] ?? topic, message);
       if (parsed.ok) {
         events.push(parsed.event);
         sources.set(parsed.event, message);

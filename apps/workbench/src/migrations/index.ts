@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795520160883 } from './1795520160883-InitialSchema';
+import { AccountDirectory1795521296505 } from './1795521296505-AccountDirectory';
 
 /** Generated migrations of the workbench schema, in order (see docs/architecture.md, "Migrations"). */
-export const WORKBENCH_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795520160883];
+export const WORKBENCH_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795520160883, AccountDirectory1795521296505];

@@ -142,8 +142,27 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     assert.equal(unknownParam.status, 400);
   });
 
+  /** What the directory projection would hold for these accounts (identity's role events). */
+  async function inDirectory(caller: TestCaller) {
+    await h.dataSource.query(
+      `INSERT INTO directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (account_id) DO NOTHING`,
+      [caller.sub, caller.accountType, caller.roles, caller.institutionId],
+    );
+  }
+
   it('assign (admin) and delegate (holder) hand a task over, with a message to the new assignee', async () => {
+    for (const c of [expertX, expertY, personal, instUserA, instUserB, staff2]) await inDirectory(c);
     const { taskId } = await tasks.create(taskInput({ role: 'expert' }));
+    // Only someone who could work on it: not an unknown account, not a person without the role.
+    for (const who of [randomUUID(), personal.sub, staff2.sub]) {
+      const refused = await h.request<TaskBody>('POST', `/api/v1/workbench/tasks/${taskId}/assign`, { caller: admin, body: { assigneeId: who } });
+      assert.deepEqual([refused.status, refused.body.code, refused.body.field], [422, 'TASK_ASSIGNEE_INVALID', 'assigneeId']);
+    }
+    const instTask = await tasks.create(taskInput({ role: 'institution', institutionId: instA }));
+    await claim(instUserA, instTask.taskId);
+    const toOtherInstitution = await h.request<TaskBody>('POST', `/api/v1/workbench/tasks/${instTask.taskId}/delegate`, { caller: instUserA, body: { assigneeId: instUserB.sub } });
+    assert.deepEqual([toOtherInstitution.status, toOtherInstitution.body.code], [422, 'TASK_ASSIGNEE_INVALID']);
+    assert.equal((await get(instUserA, instTask.taskId)).body.assigneeId, instUserA.sub, 'a refusal changes nothing');
     const notAdmin = await h.request<TaskBody>('POST', `/api/v1/workbench/tasks/${taskId}/assign`, { caller: staff1, body: { assigneeId: expertX.sub } });
     assert.equal(notAdmin.status, 404, 'staff cannot see an unassigned expert task');
     const badBody = await h.request<TaskBody>('POST', `/api/v1/workbench/tasks/${taskId}/assign`, { caller: admin, body: { assigneeId: 'x' } });

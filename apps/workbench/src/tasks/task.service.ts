@@ -18,6 +18,8 @@ import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import type { Caller } from '@certhub/service-kit';
 import { diff, writeAudit } from '../audit/audit.writer';
 import { CalendarService } from '../calendar/calendar.service';
+import { mayHold } from '../directory/account-directory';
+import { DirectoryAccount } from '../directory/directory-account.entity';
 import { writeMessages, type NewMessage } from '../messages/message.writer';
 import { WorkbenchConfig } from '../workbench.config';
 import { WorkbenchErrors } from '../workbench.errors';
@@ -228,24 +230,30 @@ export class TaskService {
     }
     const mine = branch((p) => `t.status = 'open' AND t.assignee_id = ${p(caller.sub)}`);
     if (q.assignee === 'me') return page_(mine.where, mine.params);
-    // Mine, plus my groups' unassigned tasks: two index-ordered branches, merged.
-    const group = branch((p) => `t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: `${p(groupRoles(caller))}::text[]`, inst: p(caller.institutionId) })}`);
-    const shift = (sql: string) => sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + mine.params.length}`);
-    const params = [...mine.params, ...group.params];
+    // Mine, plus my groups' unassigned tasks. One branch per (role, institution) of the caller,
+    // each an ordered walk of the group index, merged: no sort of a whole group's tasks.
+    const branches = [mine];
+    for (const role of groupRoles(caller)) {
+      branches.push(branch((p) => `t.status = 'open' AND t.assignee_id IS NULL AND t.candidate_role = ${p(role)} AND t.candidate_institution_id IS NULL`));
+      if (caller.institutionId) {
+        const inst = caller.institutionId;
+        branches.push(branch((p) => `t.status = 'open' AND t.assignee_id IS NULL AND t.candidate_role = ${p(role)} AND t.candidate_institution_id = ${p(inst)}::uuid`));
+      }
+    }
+    const params: unknown[] = [];
+    const wheres = branches.map((b) => {
+      const shifted = b.where.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + params.length}`);
+      params.push(...b.params);
+      return shifted;
+    });
     const limit = offset + size;
     const [rows, count] = await Promise.all([
       this.rawTasks(
-        `SELECT * FROM (
-           (SELECT t.* FROM task t WHERE ${mine.where} ORDER BY ${order} LIMIT ${limit})
-           UNION ALL
-           (SELECT t.* FROM task t WHERE ${shift(group.where)} ORDER BY ${order} LIMIT ${limit})
-         ) t ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
+        `SELECT * FROM (${wheres.map((w) => `(SELECT t.* FROM task t WHERE ${w} ORDER BY ${order} LIMIT ${limit})`).join(' UNION ALL ')}) t
+         ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
         params,
       ),
-      this.dataSource.query(
-        `SELECT (SELECT count(*) FROM task t WHERE ${mine.where}) + (SELECT count(*) FROM task t WHERE ${shift(group.where)}) AS total`,
-        params,
-      ) as Promise<Array<{ total: string }>>,
+      this.dataSource.query(`SELECT ${wheres.map((w) => `(SELECT count(*) FROM task t WHERE ${w})`).join(' + ')} AS total`, params) as Promise<Array<{ total: string }>>,
     ]);
     return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page, size };
   }
@@ -312,6 +320,10 @@ export class TaskService {
       if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
       if (action === 'delegated' && task.assigneeId !== caller.sub) throw WorkbenchErrors.error('TASK_NOT_CLAIMED');
       if (assigneeId === task.assigneeId) throw WorkbenchErrors.error('TASK_ASSIGNEE_INVALID', { field: 'assigneeId' });
+      // Only someone who could work on the task may get it (an expert task to an expert, an
+      // institution's task to a user of that institution …); an unknown account is refused the same.
+      const target = await manager.getRepository(DirectoryAccount).findOneBy({ accountId: assigneeId });
+      if (!target || !mayHold(target, task)) throw WorkbenchErrors.error('TASK_ASSIGNEE_INVALID', { field: 'assigneeId' });
       await manager.query(`UPDATE task SET assignee_id = $2, claimed_at = now(), version = version + 1, updated_at = now() WHERE id = $1`, [id, assigneeId]);
       const after = await manager.getRepository(Task).findOneByOrFail({ id });
       await this.changed(manager, after, action, caller.sub, { oldValues: { assigneeId: task.assigneeId }, newValues: { assigneeId } });
