@@ -15,6 +15,7 @@ export const WorkbenchErrors = defineErrors({
   TASK_OPINION_REQUIRED: { status: 422, en: 'An opinion is required with this outcome.', zh: '选择此处理结果须填写意见。' },
   TASK_DATA_REQUIRED: { status: 422, en: 'A required form field is missing.', zh: '缺少必填的表单内容。' },
   TASK_CASE_CLOSED: { status: 409, en: 'The case has already finished.', zh: '该业务已办结。' },
+  TASK_PROCESS_RUNNING: { status: 409, en: 'The process of this task is still running; it cancels its own tasks.', zh: '该任务所属业务流程仍在运行，不能直接取消任务。' },
   TASK_PROCESS_UNAVAILABLE: { status: 503, en: 'The process is not reachable right now; try again.', zh: '业务流程暂时不可用，请稍后重试。' },
   TASK_ASSIGNEE_INVALID: { status: 422, en: 'The task cannot be handed to this person.', zh: '不能将任务转交给此人。' },
   TASK_DATA_TOO_LARGE: { status: 413, en: 'The form data is too large.', zh: '表单内容过大。' },

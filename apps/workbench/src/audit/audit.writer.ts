@@ -15,28 +15,28 @@ export interface AuditRecord {
   dedupeKey: string;
 }
 
-/** Appends audit entries inside the caller's transaction (WB-2). */
+/** Appends audit entries inside the caller's transaction (WB-2): one statement, column arrays. */
 export async function writeAudit(manager: EntityManager, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const cols = ['domain', 'business_no', 'task_id', 'action', 'actor_id', 'at', 'outcome', 'opinion', 'old_values', 'new_values', 'dedupe_key'];
-  const values: unknown[] = [];
-  const rows = records.map((r, i) => {
-    values.push(
-      r.domain,
-      r.businessNo,
-      r.taskId ?? null,
-      r.action,
-      r.actorId,
-      (r.at ?? new Date()).toISOString(),
-      r.outcome ?? null,
-      r.opinion ?? null,
-      r.oldValues ? JSON.stringify(r.oldValues) : null,
-      r.newValues ? JSON.stringify(r.newValues) : null,
-      r.dedupeKey,
-    );
-    return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
-  });
-  await manager.query(`INSERT INTO audit_entry (${cols.join(', ')}) VALUES ${rows.join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`, values);
+  const json = (v: Record<string, unknown> | null | undefined) => (v ? JSON.stringify(v) : null);
+  await manager.query(
+    `INSERT INTO audit_entry (domain, business_no, task_id, action, actor_id, at, outcome, opinion, old_values, new_values, dedupe_key)
+     SELECT * FROM unnest($1::text[], $2::varchar[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::text[])
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      records.map((r) => r.domain),
+      records.map((r) => r.businessNo),
+      records.map((r) => r.taskId ?? null),
+      records.map((r) => r.action),
+      records.map((r) => r.actorId),
+      records.map((r) => (r.at ?? new Date()).toISOString()),
+      records.map((r) => r.outcome ?? null),
+      records.map((r) => r.opinion ?? null),
+      records.map((r) => json(r.oldValues)),
+      records.map((r) => json(r.newValues)),
+      records.map((r) => r.dedupeKey),
+    ],
+  );
 }
 
 /** Only the fields that changed, as old and new values. */

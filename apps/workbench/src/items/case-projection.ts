@@ -89,6 +89,9 @@ export class CaseProjection {
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: true,
+      // Larger fetches, fewer and larger transactions (events are about 1 KB).
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
     });
     this.consumer = consumer;
     await consumer.connect();

@@ -18,14 +18,27 @@ export interface NewMessage {
   dedupeKey: string;
 }
 
-/** Writes personal messages inside the caller's transaction (WB-4). */
+/** Writes personal messages inside the caller's transaction (WB-4): one statement, column arrays. */
 export async function writeMessages(manager: EntityManager, messages: NewMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  const cols = ['id', 'recipient_id', 'category', 'title_zh', 'title_en', 'body_zh', 'body_en', 'link_type', 'link', 'domain', 'business_no', 'task_id', 'dedupe_key'];
-  const values: unknown[] = [];
-  const rows = messages.map((m, i) => {
-    values.push(randomUUID(), m.recipientId, m.category, m.titleZh, m.titleEn, m.bodyZh, m.bodyEn, m.linkType, m.link, m.domain ?? null, m.businessNo ?? null, m.taskId ?? null, m.dedupeKey);
-    return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
-  });
-  await manager.query(`INSERT INTO message (${cols.join(', ')}) VALUES ${rows.join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`, values);
+  await manager.query(
+    `INSERT INTO message (id, recipient_id, category, title_zh, title_en, body_zh, body_en, link_type, link, domain, business_no, task_id, dedupe_key)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::varchar[], $12::uuid[], $13::text[])
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      messages.map(() => randomUUID()),
+      messages.map((m) => m.recipientId),
+      messages.map((m) => m.category),
+      messages.map((m) => m.titleZh),
+      messages.map((m) => m.titleEn),
+      messages.map((m) => m.bodyZh),
+      messages.map((m) => m.bodyEn),
+      messages.map((m) => m.linkType),
+      messages.map((m) => m.link),
+      messages.map((m) => m.domain ?? null),
+      messages.map((m) => m.businessNo ?? null),
+      messages.map((m) => m.taskId ?? null),
+      messages.map((m) => m.dedupeKey),
+    ],
+  );
 }

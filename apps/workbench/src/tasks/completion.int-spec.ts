@@ -105,6 +105,24 @@ describe('completing a task continues its workflow (dev server, real Update)', (
     assert.equal(audit[2]!.actor_id, staff.sub);
   });
 
+  it('the supervisor closes a task whose process ended without it, never one of a running process', async () => {
+    const admin = testCaller('admin');
+    const handle = await startCase();
+    const task = await openTask(handle.workflowId, 1);
+    const byStaff = await h.request<Body>('POST', `/api/v1/workbench/tasks/${task.id}/cancel`, { caller: staff, body: { reason: '流程已终止' } });
+    assert.equal(byStaff.status, 403);
+    const running = await h.request<Body>('POST', `/api/v1/workbench/tasks/${task.id}/cancel`, { caller: admin, body: { reason: '流程已终止' } });
+    assert.deepEqual([running.status, running.body.code], [409, 'TASK_PROCESS_RUNNING']);
+    await handle.terminate('ops closed the case');
+    const noReason = await h.request<Body>('POST', `/api/v1/workbench/tasks/${task.id}/cancel`, { caller: admin, body: {} });
+    assert.deepEqual([noReason.status, noReason.body.field], [400, 'reason']);
+    const cancelled = await h.request<Body>('POST', `/api/v1/workbench/tasks/${task.id}/cancel`, { caller: admin, body: { reason: '流程已终止' } });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'cancelled');
+    const completing = await complete(task.id, { outcome: 'approve' });
+    assert.deepEqual([completing.status, completing.body.code], [409, 'TASK_NOT_OPEN']);
+  });
+
   it('a completion retried after a crash between the Update and closing the task acts once', async () => {
     const handle = await startCase();
     const task = await openTask(handle.workflowId, 1);

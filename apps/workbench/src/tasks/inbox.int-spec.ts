@@ -199,8 +199,14 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     await tasks.remind(key); // a retried activity reminds once
     const reminders: Array<{ recipient_id: string }> = await h.dataSource.query(`SELECT recipient_id FROM message WHERE task_id = $1 AND category = 'task-reminder'`, [taskId]);
     assert.deepEqual(reminders.map((r) => r.recipient_id), [staff1.sub]);
+    await inDirectory(admin);
     await tasks.escalate(key);
     await tasks.escalate(key);
+    const escalatedTo: Array<{ recipient_id: string }> = await h.dataSource.query(`SELECT recipient_id FROM message WHERE task_id = $1 AND category = 'task-escalated'`, [taskId]);
+    const told = new Set(escalatedTo.map((m) => m.recipient_id));
+    assert.ok(told.has(admin.sub), 'the supervisors are told');
+    assert.ok(told.has(staff1.sub), 'the former holder is told');
+    assert.equal(escalatedTo.length, told.size, 'once each');
     const after = await get(admin, taskId);
     assert.equal(after.body.candidateGroup.role, 'admin');
     assert.equal(after.body.assigneeId, null);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequestId, type Caller } from '@certhub/service-kit';
-import { AssignTaskBody, CompleteTaskBody, TaskListQuery } from './task.views';
+import { AssignTaskBody, CancelTaskBody, CompleteTaskBody, TaskListQuery } from './task.views';
 import { TaskService } from './task.service';
 
 @ApiTags('tasks')
@@ -48,6 +48,13 @@ export class TaskController {
   @ApiOperation({ summary: 'The holder hands the task to someone else.' })
   delegate(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: AssignTaskBody) {
     return this.tasks.delegate(caller, id, body.assigneeId);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Supervisor (admin) closes a task whose process has already ended (409 TASK_PROCESS_RUNNING otherwise).' })
+  cancel(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: CancelTaskBody) {
+    return this.tasks.cancelOrphan(caller, id, body.reason);
   }
 
   @Post(':id/complete')

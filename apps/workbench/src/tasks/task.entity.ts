@@ -9,8 +9,9 @@ import type { TaskOutcomeSpec, TaskPriority } from '@certhub/human-tasks';
 @Entity({ name: 'task' })
 @Index('uq_task_key', ['taskKey'], { unique: true })
 // Inbox pages: a person's claimed/assigned tasks, and a group's unassigned tasks, by due date.
-@Index('ix_task_assignee_open', ['assigneeId', 'dueAt'], { where: `"status" = 'open'` })
-@Index('ix_task_group_open', ['candidateRole', 'candidateInstitutionId', 'dueAt'], { where: `"status" = 'open' AND "assignee_id" IS NULL` })
+// The id completes the sort key (due date, id), so a page is an ordered index walk, not a sort.
+@Index('ix_task_assignee_open', ['assigneeId', 'dueAt', 'id'], { where: `"status" = 'open'` })
+@Index('ix_task_group_open', ['candidateRole', 'candidateInstitutionId', 'dueAt', 'id'], { where: `"status" = 'open' AND "assignee_id" IS NULL` })
 @Index('ix_task_case', ['domain', 'businessNo'])
 export class Task {
   @PrimaryColumn('uuid')

@@ -142,24 +142,30 @@ export class TaskService {
         { candidateRole: before.candidateRole, candidateInstitutionId: before.candidateInstitutionId, assigneeId: before.assigneeId, priority: before.priority },
         { candidateRole: task.candidateRole, candidateInstitutionId: task.candidateInstitutionId, assigneeId: task.assigneeId, priority: task.priority },
       ));
-      if (before.assigneeId) {
-        await writeMessages(manager, [
-          {
-            recipientId: before.assigneeId,
-            category: 'task-escalated',
-            titleZh: `任务已超期上报：${task.titleZh}`,
-            titleEn: `Task escalated: ${task.titleEn}`,
-            bodyZh: `业务号 ${task.businessNo} 的任务超期未办，已转交上级处理。`,
-            bodyEn: `The task of case ${task.businessNo} was overdue and has been escalated.`,
-            linkType: 'task',
-            link: `/api/v1/workbench/tasks/${task.id}`,
-            domain: task.domain,
-            businessNo: task.businessNo,
-            taskId: task.id,
-            dedupeKey: `task-escalated:${task.id}`,
-          },
-        ]);
-      }
+      // The supervisors (every account of the group, from the directory) and the former holder are told.
+      const supervisors: Array<{ account_id: string }> = await manager.query(
+        `SELECT account_id FROM directory_account WHERE $1 = ANY(roles) AND ($2::uuid IS NULL OR institution_id = $2::uuid) LIMIT 500`,
+        [role, institutionId],
+      );
+      const recipients = new Set(supervisors.map((r) => r.account_id));
+      if (before.assigneeId) recipients.add(before.assigneeId);
+      await writeMessages(
+        manager,
+        [...recipients].map((recipientId) => ({
+          recipientId,
+          category: 'task-escalated' as const,
+          titleZh: `任务已超期上报：${task.titleZh}`,
+          titleEn: `Task escalated: ${task.titleEn}`,
+          bodyZh: `业务号 ${task.businessNo} 的任务超期未办，已转交上级处理。`,
+          bodyEn: `The task of case ${task.businessNo} was overdue and has been escalated.`,
+          linkType: 'task' as const,
+          link: `/api/v1/workbench/tasks/${task.id}`,
+          domain: task.domain,
+          businessNo: task.businessNo,
+          taskId: task.id,
+          dedupeKey: `task-escalated:${task.id}:${recipientId}`,
+        })),
+      );
     });
   }
 
@@ -215,9 +221,9 @@ export class TaskService {
     const page_ = async (where: string, params: unknown[]) => {
       const [rows, count] = await Promise.all([
         this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params),
-        this.dataSource.query(`SELECT count(*) AS total FROM task t WHERE ${where}`, params) as Promise<Array<{ total: string }>>,
+        this.dataSource.query(`SELECT count(*) AS total FROM (SELECT 1 FROM task t WHERE ${where} LIMIT ${COUNT_CAP + 1}) c`, params) as Promise<Array<{ total: string }>>,
       ]);
-      return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page, size };
+      return counted(rows.map((t) => taskView(t)), Number(count[0]?.total ?? 0), page, size);
     };
 
     if (q.status === 'completed') {
@@ -253,9 +259,12 @@ export class TaskService {
          ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
         params,
       ),
-      this.dataSource.query(`SELECT ${wheres.map((w) => `(SELECT count(*) FROM task t WHERE ${w})`).join(' + ')} AS total`, params) as Promise<Array<{ total: string }>>,
+      this.dataSource.query(
+        `SELECT ${wheres.map((w) => `(SELECT count(*) FROM (SELECT 1 FROM task t WHERE ${w} LIMIT ${COUNT_CAP + 1}) c)`).join(' + ')} AS total`,
+        params,
+      ) as Promise<Array<{ total: string }>>,
     ]);
-    return { items: rows.map((t) => taskView(t)), total: Number(count[0]?.total ?? 0), page, size };
+    return counted(rows.map((t) => taskView(t)), Number(count[0]?.total ?? 0), page, size);
   }
 
   async get(caller: Caller, id: string) {
@@ -377,6 +386,35 @@ export class TaskService {
       return this.closeInTx(manager, current, completion);
     });
     return taskView(closed);
+  }
+
+  /**
+   * The supervisor closes a task whose process has ended without it (terminated by ops, or
+   * timed out elsewhere). A task of a running process is cancelled by that process, never here.
+   */
+  async cancelOrphan(caller: Caller, id: string, reason: string) {
+    if (!isSupervisor(caller)) {
+      await this.visible(caller, id);
+      throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN');
+    }
+    const task = await this.visible(caller, id);
+    if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
+    let running: boolean;
+    try {
+      const description = await this.temporal.workflow.getHandle(task.workflowId).describe();
+      running = description.status.name === 'RUNNING';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw this.updateFailure(err, task);
+      running = false;
+    }
+    if (running) throw WorkbenchErrors.error('TASK_PROCESS_RUNNING');
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await sqlRows(manager, `UPDATE task SET status = 'cancelled', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' RETURNING id`, [id]);
+      if (rows.length === 0) throw WorkbenchErrors.error('TASK_NOT_OPEN');
+      const after = await manager.getRepository(Task).findOneByOrFail({ id });
+      await this.changed(manager, after, 'cancelled', caller.sub, { oldValues: { status: 'open' }, newValues: { status: 'cancelled', reason }, opinion: reason });
+    });
+    return taskView(await this.dataSource.getRepository(Task).findOneByOrFail({ id }));
   }
 
   /** Provisional due dates (a year's calendar was missing) are recomputed and the workflows told. */
@@ -514,6 +552,16 @@ export class TaskService {
       },
     });
   }
+}
+
+/**
+ * Counting a whole group's open tasks on every page view costs more than the page itself; beyond
+ * this many the inbox says "more than 1000" (`totalIsLowerBound`).
+ */
+const COUNT_CAP = 1000;
+
+function counted<T>(items: T[], total: number, page: number, size: number) {
+  return { items, total: Math.min(total, COUNT_CAP), totalIsLowerBound: total > COUNT_CAP, page, size };
 }
 
 function createdOf(task: Task): CreatedTask {

@@ -21,6 +21,13 @@ export class CompleteTaskBody {
   data?: Record<string, unknown>;
 }
 
+export class CancelTaskBody {
+  @ApiProperty({ description: 'Why the task is closed without a decision (kept in the audit trail).' })
+  @IsString()
+  @MaxLength(1000)
+  reason!: string;
+}
+
 export class AssignTaskBody {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
