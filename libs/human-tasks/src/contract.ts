@@ -116,9 +116,9 @@ export interface OpenTaskView {
 
 export interface HumanTaskActivities {
   createTask(input: CreateTaskInput): Promise<CreatedTask>;
-  /** At the due date: flag overdue and remind the assignee (or the group). */
+  /** At the due date: flag the task overdue and remind its holder (an unassigned task shows as overdue in its group's inbox). */
   remindTask(input: { taskKey: string }): Promise<void>;
-  /** After the escalation delay: hand the task to the supervisor group. */
+  /** After the escalation delay: hand the task to the supervisor group and tell its members. */
   escalateTask(input: { taskKey: string }): Promise<void>;
   /** Records the accepted completion and closes the task (idempotent with workbench's own close). */
   closeTask(input: { taskKey: string; completion: TaskCompletion }): Promise<void>;
