@@ -29,6 +29,7 @@ describe('loadConfig(PlatformConfig): defaults', () => {
         LOG_LEVEL: 'info',
         DATABASE_URL: 'postgres://certhub:pw@127.0.0.1:5432/certhub',
         KAFKA_BROKERS: ['127.0.0.1:9092'],
+        KAFKA_GROUP_SUFFIX: '',
         TEMPORAL_ADDRESS: '127.0.0.1:7233',
         TEMPORAL_NAMESPACE: 'default',
         CERTHUB_JWT_SECRET: SECRET,
@@ -94,7 +95,7 @@ describe('loadConfig(PlatformConfig): conversions', () => {
     const keys = Object.keys(config);
     for (const name of ['PATH', 'HOME', 'AWS_SECRET_ACCESS_KEY', 'npm_config_cache']) assert.equal(keys.includes(name), false, name);
     assert.equal((config as unknown as Record<string, unknown>).AWS_SECRET_ACCESS_KEY, undefined);
-    assert.equal(keys.length, 11);
+    assert.equal(keys.length, 12);
   });
 
   it('does not let an environment variable shadow a method or getter', () => {

@@ -169,7 +169,8 @@ describe('case projection: case.changed events into my items, history and messag
     const garbage = await probe.waitFor((m) => m.key === garbageKey, 90_000);
     assert.equal(garbage.headers['dlq-reason'], 'value is not JSON');
     assert.equal(garbage.headers['dlq-original-topic'], CaseTopics.certification);
-    assert.equal(garbage.headers['dlq-consumer-group'], 'workbench.case-projection');
+    // The live group of this deployment (tests add the `.test` suffix, ADR 0009).
+    assert.equal(garbage.headers['dlq-consumer-group'], 'workbench.case-projection.test');
     const bad = await probe.waitFor((m) => m.key === invalid.data.caseId, 90_000);
     assert.match(bad.headers['dlq-reason']!, /businessNo/);
     assert.equal((bad.value as { eventId: string }).eventId, invalid.eventId);

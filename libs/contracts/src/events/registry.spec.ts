@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdentityTopics } from './identity';
+import { CASE_DOMAINS, CaseTopics } from './cases';
+import { WorkbenchTopics } from './workbench';
 import { dlqTopic, eventSchemas, isKnownTopic, validateEvent, type EventValidation } from './registry';
 
 const REGISTERED = IdentityTopics.AccountRegistered;
@@ -188,12 +190,15 @@ describe('validateEvent: the other identity topics', () => {
 });
 
 describe('topics', () => {
-  it('every identity topic is known and has a schema', () => {
-    for (const topic of Object.values(IdentityTopics)) {
+  it('every topic of the platform is known and has a schema, and nothing else is', () => {
+    const all = [...Object.values(IdentityTopics), ...Object.values(CaseTopics), ...Object.values(WorkbenchTopics)];
+    for (const topic of all) {
       assert.equal(isKnownTopic(topic), true, topic);
       assert.ok(topic in eventSchemas, topic);
     }
-    assert.equal(Object.keys(eventSchemas).length, Object.values(IdentityTopics).length);
+    assert.deepEqual(Object.keys(eventSchemas).sort(), [...all].sort());
+    // Every domain that owns cases has its case.changed topic.
+    for (const domain of CASE_DOMAINS) assert.ok(isKnownTopic(`${domain}.case.changed.v1`), domain);
   });
 
   it('isKnownTopic refuses unknown names and Object.prototype keys', () => {
