@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, run } from './build.mjs';
 import { repoRoot } from './infra/paths.mjs';
+import { NODE_FLAGS } from './services.mjs';
 
 const name = process.argv[2];
 if (!name || !/^[a-z-]+$/.test(name)) {
@@ -18,9 +19,9 @@ if (!existsSync(entry)) {
   process.exit(2);
 }
 /** Benchmarks that need the engines: they get their own database and the test-style environment. */
-const NEEDS_INFRA = new Set(['inbox']);
+const NEEDS_INFRA = new Set(['inbox', 'projection']);
 if (!NEEDS_INFRA.has(name)) {
-  await run(process.execPath, ['--enable-source-maps', entry]);
+  await run(process.execPath, [...NODE_FLAGS, entry]);
 } else {
   const { startInfra } = await import('./infra/index.mjs');
   const { ensureTemporalBinaries } = await import('./infra/temporal.mjs');
@@ -31,7 +32,7 @@ if (!NEEDS_INFRA.has(name)) {
     const { testServer } = await ensureTemporalBinaries();
     const databaseUrl = infra.postgres.url('certhub_bench');
     await migrateAll(databaseUrl);
-    await run(process.execPath, ['--enable-source-maps', entry], {
+    await run(process.execPath, [...NODE_FLAGS, entry], {
       env: {
         ...process.env,
         CERTHUB_PROFILE: 'test',

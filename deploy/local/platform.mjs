@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, create
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { dataDir, repoRoot } from './infra/paths.mjs';
-import { GATEWAY, SERVICES, entryOf, serviceUrls } from './services.mjs';
+import { GATEWAY, NODE_FLAGS, SERVICES, entryOf, serviceUrls } from './services.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -84,7 +84,7 @@ export class SupervisedService {
 
   start() {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, ['--enable-source-maps', this.entry], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...NODE_FLAGS, this.entry], { cwd: repoRoot, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.pipe(log);
     this.child.stderr.pipe(log);
     if (this.onOutput) this.child.stderr.on('data', (d) => this.onOutput(this.name, d));

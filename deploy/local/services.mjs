@@ -4,6 +4,14 @@ import { repoRoot } from './infra/paths.mjs';
 
 const env = process.env;
 
+/**
+ * Node flags of every service process (and of benchmarks, which run service code in process).
+ * A larger young generation: consumers that parse thousands of events per batch spent an eighth
+ * of their time in scavenges with V8's default; it grows only under allocation pressure, so idle
+ * memory stays the same.
+ */
+export const NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=64'];
+
 /** Services with a database (schema) and HTTP port; the gateway comes last. */
 export const SERVICES = [
   { name: 'identity', port: Number(env.CERTHUB_IDENTITY_PORT ?? 3101), hasDatabase: true },

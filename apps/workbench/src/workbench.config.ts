@@ -27,5 +27,5 @@ export class WorkbenchConfig extends PlatformConfig {
   @IsInt()
   @Min(1)
   @Max(10000)
-  PROJECTION_BATCH_SIZE: number = 2000;
+  PROJECTION_BATCH_SIZE: number = 5000;
 }

@@ -6,8 +6,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  * case event (cases); `dedupeKey` makes a retried writer a no-op.
  */
 @Entity({ name: 'audit_entry' })
-@Index('ix_audit_case', ['domain', 'businessNo', 'at'])
-@Index('uq_audit_dedupe', ['dedupeKey'], { unique: true })
+// One index for both reading a case's history (by its prefix) and the dedupe key: a dedupe key
+// always belongs to one case, so unique per case is unique. Every index more is paid by each
+// write of the case projection.
+@Index('uq_audit_case_dedupe', ['domain', 'businessNo', 'dedupeKey'], { unique: true })
 export class AuditEntry {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id!: string;

@@ -1,15 +1,16 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { EntityManager } from 'typeorm';
 import { CaseTopics, validateEvent, type CaseChangedV1, type CaseMilestone, type EventEnvelope } from '@certhub/contracts';
-import { writeAudit, type AuditRecord } from '../audit/audit.writer';
+import { writeCaseChanges, type CaseChangeRecord, type CaseState } from '../audit/audit.writer';
 import type { MessageCategory } from '../messages/message.entity';
 import { writeMessages, type NewMessage } from '../messages/message.writer';
+import { textArray } from './text-array';
 
 /**
  * Applying `<domain>.case.changed.v1` events to the workbench's tables: my items (WB-3), the
  * case history (WB-2) and the applicant's messages (WB-4). Everything here runs inside the
- * caller's transaction and is idempotent: processed_event skips events seen before, my_item keeps
- * the highest version, and audit entries and messages carry a dedupe key per event.
+ * caller's transaction and is idempotent: my_item keeps the highest version, and audit entries and
+ * messages carry a dedupe key per event (the audit entry is also the mark of an event seen before).
  */
 
 export const CASE_TOPICS: readonly string[] = Object.values(CaseTopics);
@@ -40,90 +41,95 @@ export function parseCaseMessage(topic: string, message: Pick<KafkaMessage, 'val
   return { ok: true, event: { topic, envelope } };
 }
 
-/** Statements stay well below PostgreSQL's 65535 bind parameters. */
-const WRITE_CHUNK = 1000;
-
-const caseKey = (d: Pick<CaseChangedV1, 'domain' | 'caseId'>) => `${d.domain}\u0000${d.caseId}`;
-
-interface StageState {
-  version: number;
-  stage: string;
-  status: string;
-}
+const caseKey = (domain: string, businessNo: string) => `${domain}\u0000${businessNo}`;
 
 /**
- * Applies events in the caller's transaction; returns the events that were new for `group`
- * (duplicates, within the list or seen before, are skipped).
+ * Applies events in the caller's transaction; returns the events that were new (duplicates, within
+ * the list or seen before, are skipped).
+ *
+ * Every event, new or not, takes part in the upsert of my_item, where the highest version wins: a
+ * redelivery changes nothing and a replay after `TRUNCATE my_item` (the rebuild) restores the rows.
+ * The event's audit entry (dedupe key `case-event:<eventId>`, never purged) tells whether the event
+ * was seen before; only new events get their message. One statement per table, whatever the number
+ * of events, in the order my_item, audit_entry, message.
  */
-export async function applyCaseEvents(manager: EntityManager, group: string, events: CaseEvent[]): Promise<CaseEvent[]> {
-  const byId = new Map<string, CaseEvent>();
+export async function applyCaseEvents(manager: EntityManager, events: CaseEvent[]): Promise<CaseEvent[]> {
+  // The events of each case by version, duplicates dropped; the cases in a stable order (domain,
+  // business number): rows are locked in that order, so two writers of overlapping cases (a rebuild next
+  // to the live projection) cannot deadlock.
+  const byDomain = new Map<string, Map<string, CaseEvent[]>>();
   for (const e of events) {
-    const id = e.envelope.eventId.toLowerCase();
-    if (!byId.has(id)) byId.set(id, e);
+    const { domain, businessNo } = e.envelope.data;
+    let cases = byDomain.get(domain);
+    if (!cases) byDomain.set(domain, (cases = new Map()));
+    const list = cases.get(businessNo);
+    if (!list) cases.set(businessNo, [e]);
+    else if (!list.some((other) => sameEvent(other, e))) list.push(e);
   }
-  if (byId.size === 0) return [];
-  // Sorted: two writers marking overlapping events (a rebuild next to the live projection) lock in one order.
-  const ids = [...byId.keys()].sort();
-  const inserted: Array<{ event_id: string }> = await manager.query(
-    `INSERT INTO processed_event (consumer_group, event_id, topic)
-     SELECT $1, u.event_id, u.topic FROM unnest($2::uuid[], $3::text[]) AS u(event_id, topic)
-     ON CONFLICT DO NOTHING RETURNING event_id`,
-    [group, ids, ids.map((id) => byId.get(id)!.topic)],
-  );
-  const fresh = inserted.map((r) => byId.get(r.event_id)).filter((e): e is CaseEvent => e !== undefined);
-  if (fresh.length === 0) return [];
-
-  // Newest event per case, in a stable order (rows are locked in that order).
-  const perCase = new Map<string, CaseEvent[]>();
-  for (const e of fresh) {
-    const key = caseKey(e.envelope.data);
-    const list = perCase.get(key);
-    if (list) list.push(e);
-    else perCase.set(key, [e]);
+  const lists: CaseEvent[][] = [];
+  for (const domain of [...byDomain.keys()].sort()) {
+    const cases = byDomain.get(domain)!;
+    for (const businessNo of [...cases.keys()].sort()) {
+      const list = cases.get(businessNo)!;
+      if (list.length > 1) list.sort(byVersion);
+      lists.push(list);
+    }
   }
-  const keys = [...perCase.keys()].sort();
-  const domains = keys.map((k) => perCase.get(k)![0]!.envelope.data.domain);
-  const caseIds = keys.map((k) => perCase.get(k)![0]!.envelope.data.caseId);
+  if (lists.length === 0) return [];
 
-  // The current rows: an event that is the next version of one knows its old values.
-  const existing: Array<{ domain: string; case_id: string; version: number; stage: string; status: string }> = await manager.query(
-    `SELECT m.domain, m.case_id, m.version, m.stage, m.status FROM my_item m
-     WHERE (m.domain, m.case_id) IN (SELECT k.d, k.c FROM unnest($1::text[], $2::text[]) AS k(d, c))
-     ORDER BY m.domain, m.case_id FOR UPDATE`,
-    [domains, caseIds],
-  );
-  const known = new Map<string, Map<number, StageState>>();
-  for (const row of existing) {
-    known.set(caseKey({ domain: row.domain as CaseChangedV1['domain'], caseId: row.case_id }), new Map([[row.version, row]]));
+  // The newest event of each case; the rows it replaces come back with their old values. A row
+  // that is not replaced has a version at or above every event of its case, so it is never the
+  // previous version of one of them.
+  const replaced = await upsertItems(manager, lists.map((list) => list[list.length - 1]!.envelope.data));
+
+  // One entry per event, by case and version (the history lists entries of equal time by id).
+  const audits: CaseChangeRecord[] = [];
+  for (const list of lists) {
+    const { domain, businessNo } = list[0]!.envelope.data;
+    const old = replaced.size > 0 ? replaced.get(caseKey(domain, businessNo)) : undefined;
+    for (let i = 0; i < list.length; i++) {
+      const { version } = list[i]!.envelope.data;
+      // The previous version: an event of the list, else the row the upsert replaced.
+      let previous: CaseState | undefined = old?.version === version - 1 ? old : undefined;
+      for (let j = i - 1; j >= 0 && list[j]!.envelope.data.version >= version - 1; j--) {
+        if (list[j]!.envelope.data.version === version - 1) {
+          previous = list[j]!.envelope.data;
+          break;
+        }
+      }
+      audits.push(auditOf(list[i]!.envelope, previous));
+    }
   }
+  const written = await writeCaseChanges(manager, audits);
 
-  const newest: CaseChangedV1[] = [];
-  const audits: AuditRecord[] = [];
+  const fresh: CaseEvent[] = [];
   const messages: NewMessage[] = [];
-  for (const key of keys) {
-    const list = perCase.get(key)!.sort((a, b) => a.envelope.data.version - b.envelope.data.version);
-    newest.push(list[list.length - 1]!.envelope.data);
-    const versions = known.get(key) ?? new Map<number, StageState>();
-    for (const e of list) versions.set(e.envelope.data.version, e.envelope.data);
+  let k = 0;
+  for (const list of lists) {
     for (const e of list) {
-      const d = e.envelope.data;
-      const previous = versions.get(d.version - 1);
-      audits.push(auditOf(e.envelope, previous));
+      if (!written.has(audits[k++]!.dedupeKey)) continue;
+      fresh.push(e);
       const message = messageOf(e.envelope);
       if (message) messages.push(message);
     }
   }
-
-  await upsertItems(manager, newest);
-  for (let i = 0; i < audits.length; i += WRITE_CHUNK) await writeAudit(manager, audits.slice(i, i + WRITE_CHUNK));
-  for (let i = 0; i < messages.length; i += WRITE_CHUNK) await writeMessages(manager, messages.slice(i, i + WRITE_CHUNK));
+  await writeMessages(manager, messages);
   return fresh;
 }
 
-const ITEM_COLUMNS: Array<[column: string, type: string, value: (d: CaseChangedV1) => unknown]> = [
+/** The same event delivered twice (event ids are UUIDs, compared regardless of case). */
+function sameEvent(a: CaseEvent, b: CaseEvent): boolean {
+  return a.envelope.eventId === b.envelope.eventId || a.envelope.eventId.toLowerCase() === b.envelope.eventId.toLowerCase();
+}
+
+function byVersion(a: CaseEvent, b: CaseEvent): number {
+  return a.envelope.data.version - b.envelope.data.version || (a.envelope.eventId < b.envelope.eventId ? -1 : 1);
+}
+
+const ITEM_COLUMNS: Array<[column: string, type: string, value: (d: CaseChangedV1) => string | number | boolean | null]> = [
   ['domain', 'text', (d) => d.domain],
+  ['business_no', 'text', (d) => d.businessNo],
   ['case_id', 'text', (d) => d.caseId],
-  ['business_no', 'varchar', (d) => d.businessNo],
   ['case_type', 'text', (d) => d.caseType],
   ['item_name', 'text', (d) => d.itemName],
   ['item_name_en', 'text', (d) => d.itemNameEn],
@@ -143,39 +149,49 @@ const ITEM_COLUMNS: Array<[column: string, type: string, value: (d: CaseChangedV
   ['link', 'text', (d) => d.link],
 ];
 
-/** One multi-row upsert; a row only moves forward (higher version). */
-async function upsertItems(manager: EntityManager, items: CaseChangedV1[]): Promise<void> {
-  for (let i = 0; i < items.length; i += WRITE_CHUNK) {
-    const chunk = items.slice(i, i + WRITE_CHUNK);
-    const columns = ITEM_COLUMNS.map(([c]) => c);
-    const arrays = ITEM_COLUMNS.map(([, , value]) => chunk.map(value));
-    const updates = columns.filter((c) => c !== 'domain' && c !== 'case_id').map((c) => `${c} = EXCLUDED.${c}`);
-    await manager.query(
-      `INSERT INTO my_item (${columns.join(', ')})
-       SELECT * FROM unnest(${ITEM_COLUMNS.map(([, type], j) => `$${j + 1}::${type}[]`).join(', ')})
-       ON CONFLICT (domain, case_id) DO UPDATE SET ${updates.join(', ')}
-       WHERE my_item.version < EXCLUDED.version`,
-      arrays,
-    );
-  }
+const ITEM_UPSERT = (() => {
+  const columns = ITEM_COLUMNS.map(([c]) => c);
+  return `WITH written AS (
+      INSERT INTO my_item (${columns.join(', ')})
+      SELECT ${ITEM_COLUMNS.map(([c, type]) => (type === 'text' ? `u.${c}` : `u.${c}::${type}`)).join(', ')}
+      -- unnest in the select list: the columns are zipped without materialising each of them
+      FROM (SELECT ${columns.map((c, i) => `unnest($${i + 1}::text[]) AS ${c}`).join(', ')}) AS u
+      ON CONFLICT (domain, business_no) DO UPDATE SET ${columns.slice(2).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+      WHERE my_item.version < EXCLUDED.version
+      RETURNING new.domain, new.business_no, old.version AS old_version, old.stage AS old_stage, old.status AS old_status
+    )
+    SELECT * FROM written WHERE old_version IS NOT NULL`;
+})();
+
+/**
+ * One multi-row upsert (one row per case); a row only moves forward (higher version). Returns, by
+ * case key, the values of the rows it replaced (not of those it inserted or left alone).
+ */
+async function upsertItems(manager: EntityManager, items: CaseChangedV1[]): Promise<Map<string, CaseState>> {
+  const rows: Array<{ domain: string; business_no: string; old_version: number; old_stage: string; old_status: string }> = await manager.query(
+    ITEM_UPSERT,
+    ITEM_COLUMNS.map(([, , value]) => textArray(items, value)),
+  );
+  const replaced = new Map<string, CaseState>();
+  for (const r of rows) replaced.set(caseKey(r.domain, r.business_no), { version: r.old_version, stage: r.old_stage, status: r.old_status });
+  return replaced;
 }
 
-function auditOf(envelope: CaseEnvelope, previous: StageState | undefined): AuditRecord {
+function auditOf(envelope: CaseEnvelope, previous: CaseState | undefined): CaseChangeRecord {
   const d = envelope.data;
-  const newValues: Record<string, unknown> = { stage: d.stage, status: d.status, version: d.version };
-  if (d.milestone) newValues.milestone = d.milestone;
-  if (d.result) newValues.result = d.result;
   return {
     domain: d.domain,
     businessNo: d.businessNo,
-    action: 'case.changed',
     actorId: envelope.actorId,
-    at: new Date(d.changedAt),
-    outcome: d.result,
+    at: d.changedAt,
+    stage: d.stage,
+    status: d.status,
+    version: d.version,
+    milestone: d.milestone,
+    result: d.result,
     opinion: d.opinion,
     // Old values only when the previous version is known; out-of-order deliveries leave them out.
-    oldValues: previous ? { stage: previous.stage, status: previous.status, version: previous.version } : null,
-    newValues,
+    previous: previous ? { stage: previous.stage, status: previous.status, version: previous.version } : null,
     dedupeKey: `case-event:${envelope.eventId.toLowerCase()}`,
   };
 }

@@ -3,22 +3,25 @@ import type { CaseItemStatus } from '@certhub/contracts';
 
 /**
  * WB-3 my items: the latest state of every case of an applicant, projected from
- * `<domain>.case.changed.v1`. Keyed by (domain, case id); the highest `version` wins, so
+ * `<domain>.case.changed.v1`. Keyed by (domain, business number), which names a case as well as
+ * the domain's case id does (ADR 0006) and is what users and the history look cases up by; the highest `version` wins, so
  * duplicates and out-of-order events leave it correct.
+ *
+ * One owner index serves every list query of an applicant (tabs, counts, search, paging): an
+ * applicant has tens of items, so filtering them by status costs nothing, while every further
+ * index slows down each write of the projection.
  */
 @Entity({ name: 'my_item' })
 @Index('ix_my_item_owner_time', ['applicantId', 'changedAt'])
-@Index('ix_my_item_owner_status_time', ['applicantId', 'status', 'changedAt'])
-@Index('uq_my_item_business_no', ['domain', 'businessNo'], { unique: true })
 export class MyItem {
   @PrimaryColumn('text')
   domain!: string;
 
-  @PrimaryColumn('text')
-  caseId!: string;
-
-  @Column('varchar', { length: 14 })
+  @PrimaryColumn('varchar', { length: 14 })
   businessNo!: string;
+
+  @Column('text')
+  caseId!: string;
 
   @Column('text')
   caseType!: string;

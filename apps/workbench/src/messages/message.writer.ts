@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { textArray } from '../items/text-array';
 import type { MessageCategory } from './message.entity';
 
 export interface NewMessage {
@@ -18,27 +19,34 @@ export interface NewMessage {
   dedupeKey: string;
 }
 
-/** Writes personal messages inside the caller's transaction (WB-4): one statement, column arrays. */
+const MESSAGE_COLUMNS: Array<[name: string, value: (m: NewMessage) => string | null]> = [
+  ['id', () => randomUUID()],
+  ['recipient_id', (m) => m.recipientId],
+  ['category', (m) => m.category],
+  ['title_zh', (m) => m.titleZh],
+  ['title_en', (m) => m.titleEn],
+  ['body_zh', (m) => m.bodyZh],
+  ['body_en', (m) => m.bodyEn],
+  ['link_type', (m) => m.linkType],
+  ['link', (m) => m.link],
+  ['domain', (m) => m.domain ?? null],
+  ['business_no', (m) => m.businessNo ?? null],
+  ['task_id', (m) => m.taskId ?? null],
+  ['dedupe_key', (m) => m.dedupeKey],
+];
+
+/**
+ * Writes personal messages inside the caller's transaction (WB-4): one statement whatever their
+ * number, a bind parameter per column (binary `text[]`, see textArray).
+ */
 export async function writeMessages(manager: EntityManager, messages: NewMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await manager.query(
     `INSERT INTO message (id, recipient_id, category, title_zh, title_en, body_zh, body_en, link_type, link, domain, business_no, task_id, dedupe_key)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::varchar[], $12::uuid[], $13::text[])
+     SELECT u.id::uuid, u.recipient_id::uuid, u.category, u.title_zh, u.title_en, u.body_zh, u.body_en, u.link_type, u.link, u.domain, u.business_no,
+       u.task_id::uuid, u.dedupe_key
+     FROM (SELECT ${MESSAGE_COLUMNS.map(([name], i) => `unnest($${i + 1}::text[]) AS ${name}`).join(', ')}) AS u
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [
-      messages.map(() => randomUUID()),
-      messages.map((m) => m.recipientId),
-      messages.map((m) => m.category),
-      messages.map((m) => m.titleZh),
-      messages.map((m) => m.titleEn),
-      messages.map((m) => m.bodyZh),
-      messages.map((m) => m.bodyEn),
-      messages.map((m) => m.linkType),
-      messages.map((m) => m.link),
-      messages.map((m) => m.domain ?? null),
-      messages.map((m) => m.businessNo ?? null),
-      messages.map((m) => m.taskId ?? null),
-      messages.map((m) => m.dedupeKey),
-    ],
+    MESSAGE_COLUMNS.map(([, value]) => textArray(messages, value)),
   );
 }

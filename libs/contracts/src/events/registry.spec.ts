@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { IdentityTopics } from './identity';
 import { CASE_DOMAINS, CaseTopics } from './cases';
 import { WorkbenchTopics } from './workbench';
-import { dlqTopic, eventSchemas, isKnownTopic, validateEvent, type EventValidation } from './registry';
+import { dlqTopic, eventSchemas, isDateTime, isKnownTopic, validateEvent, type EventValidation } from './registry';
 
 const REGISTERED = IdentityTopics.AccountRegistered;
 
@@ -79,6 +79,18 @@ describe('validateEvent: envelope refusals', () => {
     refused(validateEvent(REGISTERED, { ...registeredEvent(), subjectId: '' }), /^envelope .*subjectId/);
     refused(validateEvent(REGISTERED, { ...registeredEvent(), subjectId: 'x'.repeat(101) }), /^envelope .*subjectId/);
     refused(validateEvent(REGISTERED, { ...registeredEvent(), actorId: 5 }), /^envelope .*actorId/);
+  });
+
+  it('checks date-times as RFC 3339 on days that exist', () => {
+    for (const ok of ['2026-11-24T08:00:00.000Z', '2026-11-24T16:00:00+08:00', '2024-02-29T00:00:00Z', '2000-02-29T23:59:59.123456Z', '2026-12-31T23:59:59-05:30']) {
+      assert.equal(isDateTime(ok), true, ok);
+      assert.deepEqual(validateEvent(REGISTERED, { ...registeredEvent(), occurredAt: ok }), { ok: true });
+    }
+    for (const bad of ['2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z',
+      '2026-11-24T24:00:00Z', '2026-11-24T08:60:00Z', '2026-11-24T08:00:00', '2026-11-24 08:00:00Z', '2026-11-24T08:00:00.Z', '2026-11-24']) {
+      assert.equal(isDateTime(bad), false, bad);
+      refused(validateEvent(REGISTERED, { ...registeredEvent(), occurredAt: bad }), /^envelope .*occurredAt must match format "date-time"/);
+    }
   });
 
   it('refuses something that is not an object', () => {

@@ -25,6 +25,10 @@ export function dlqTopic(topic: string): string {
 
 const ajv = new Ajv({ allErrors: false, strict: true });
 addFormats(ajv);
+// Every event carries several timestamps and consumers validate each event they read: the
+// platform's own RFC 3339 check (one regular expression, then the day of the month) instead of
+// ajv-formats' general one, which took a fifth of the case projection's validation time.
+ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
 const validateEnvelopeFn = ajv.compile(envelopeSchema);
 const dataValidators = new Map<string, ValidateFunction>();
 for (const [topic, schema] of Object.entries(eventSchemas)) dataValidators.set(topic, ajv.compile(schema));
@@ -42,4 +46,22 @@ export function validateEvent(topic: string, event: unknown): EventValidation {
   if (!validateData) return { ok: false, error: `unknown topic ${topic}` };
   if (!validateData(envelope.data)) return { ok: false, error: `data ${ajv.errorsText(validateData.errors)}` };
   return { ok: true };
+}
+
+const DATE_TIME = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * An RFC 3339 date-time with its offset (`2026-11-24T08:00:00.000Z`, `…+08:00`) on a day that
+ * exists (no 30 February; 29 February only in leap years). Leap seconds are not accepted: no
+ * producer of the platform writes them.
+ */
+export function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (day <= DAYS_IN_MONTH[month - 1]!) return true;
+  return month === 2 && day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
