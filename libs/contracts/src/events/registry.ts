@@ -4,15 +4,19 @@ import { envelopeSchema, type EventEnvelope } from './envelope';
 import { caseEventSchemas, type CaseEventData } from './cases';
 import { identityEventSchemas, type IdentityEventData } from './identity';
 import { workbenchEventSchemas, type WorkbenchEventData } from './workbench';
+import { examEventSchemas, type ExamEventData } from './exam';
+import { paymentEventSchemas, type PaymentEventData } from './payment';
 
 /** Every topic of the platform with the schema of its `data`. New domains add theirs here. */
 export const eventSchemas = {
   ...identityEventSchemas,
   ...caseEventSchemas,
   ...workbenchEventSchemas,
+  ...examEventSchemas,
+  ...paymentEventSchemas,
 } as const;
 
-export type EventDataMap = IdentityEventData & CaseEventData & WorkbenchEventData;
+export type EventDataMap = IdentityEventData & CaseEventData & WorkbenchEventData & ExamEventData & PaymentEventData;
 export type Topic = keyof EventDataMap;
 
 export function isKnownTopic(topic: string): topic is Topic {
