@@ -37,6 +37,21 @@ export class GatewayConfig extends PlatformConfig {
   @Min(100)
   UPSTREAM_TIMEOUT_MS: number = 30000;
 
+  /** Registration requests in flight at once (ST-6, admission control); more wait in line. */
+  @IsInt()
+  @Min(1)
+  ADMISSION_CONCURRENCY: number = 64;
+
+  /** Registration requests waiting in line; beyond it `429` with Retry-After at once. */
+  @IsInt()
+  @Min(0)
+  ADMISSION_QUEUE: number = 512;
+
+  /** Longest wait in line before `429` with Retry-After. */
+  @IsInt()
+  @Min(1)
+  ADMISSION_MAX_WAIT_MS: number = 1000;
+
   @IsOptional()
   @IsString()
   CERTHUB_VERSION?: string;

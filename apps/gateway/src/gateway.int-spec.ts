@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -168,3 +169,60 @@ function rawRequest(port: number, bytes: Buffer): Promise<string> {
     socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
   });
 }
+
+describe('gateway: admission control on the registration paths (ST-6)', () => {
+  it('beyond its capacity answers 429 with Retry-After at once, never a timeout or a 5xx; reads pass', async () => {
+    // A stand-in for the exam service that holds every request until told to answer: whatever
+    // the gateway answers before that did not wait for the service.
+    const held: Array<() => void> = [];
+    let arrived = 0;
+    const upstream = createHttpServer((req, res) => {
+      arrived += 1;
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (req.method === 'GET') answer();
+      else held.push(answer);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const exam = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const gw = await startGateway({ exam }, { ADMISSION_CONCURRENCY: '4', ADMISSION_QUEUE: '4', ADMISSION_MAX_WAIT_MS: '60000', RATE_LIMIT_BURST: '1000' });
+    try {
+      const post = (i: number) =>
+        fetch(`${gw.url}/api/v1/exam/registrations/r${i}/order`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.${i >> 8}.${i & 255}` },
+          body: '{"confirmed":true}',
+        });
+      const responses = Array.from({ length: 30 }, (_, i) => post(i));
+      // 4 in flight at the service, 4 in line: the other 22 are refused while nothing was answered.
+      await eventually(async () => held.length === 4, { what: '4 requests at the service' });
+      const settled = await Promise.all(responses.map((p) => Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), 2000))])));
+      const refused = settled.filter((r): r is Response => r !== null);
+      assert.equal(refused.length, 22, 'answered before the service answered anything');
+      for (const res of refused) {
+        assert.equal(res.status, 429);
+        assert.ok(Number(res.headers.get('retry-after')) >= 1);
+        const body = (await res.json()) as { code: string; messageZh: string; details: { retryAfterSeconds: number; reason: string } };
+        assert.equal(body.code, 'COMMON_BUSY');
+        assert.equal(body.details.reason, 'queue-full');
+        assert.match(body.messageZh, /[\u4e00-\u9fff]/);
+      }
+      assert.equal(arrived, 4, 'the refused ones never reached the service');
+
+      // Reads are not held back by the full line.
+      const read = await fetch(`${gw.url}/api/v1/exam/registrations/r1`, { headers: { 'x-forwarded-for': '10.9.9.9' } });
+      assert.equal(read.status, 200);
+
+      // The service answers: the 4 in flight and then the 4 in line all succeed.
+      while (held.length > 0 || arrived < 9) {
+        held.shift()?.();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const admitted = (await Promise.all(responses)).filter((r) => r.status !== 429);
+      assert.deepEqual(admitted.map((r) => r.status), Array(8).fill(200));
+    } finally {
+      for (const answer of held) answer();
+      await gw.app.close();
+      upstream.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { CommonErrors } from '@certhub/errors';
 import type { Logger } from '@certhub/logging';
 import { verifyAccessToken } from '@certhub/service-kit';
 import type { GatewayConfig } from './gateway.config';
+import { AdmissionControl } from './admission';
 import { RateLimiter } from './rate-limiter';
 import { serviceFor } from './routes';
 
@@ -34,6 +35,17 @@ const TOKEN_OPTIONAL = [
   '/api/v1/workbench/calendar/',
 ];
 
+/**
+ * The registration paths under admission control (ST-6): every change of a registration, order,
+ * payment or refund. Reads, the availability stream and the admin paths are not (reads are rate
+ * limited per client like everything else; a stream would hold a slot for minutes).
+ */
+export function isAdmissionControlled(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  if (path.startsWith('/api/v1/exam/')) return !path.startsWith('/api/v1/exam/admin/');
+  return path.startsWith('/api/v1/payment/orders/');
+}
+
 function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {
   void reply
     .status(err.status)
@@ -50,6 +62,11 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
   const trusted = new Set(config.TRUSTED_PROXIES.split(',').map((s) => s.trim()));
   const limiter = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST);
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  const admission = new AdmissionControl({
+    concurrency: config.ADMISSION_CONCURRENCY,
+    queueLimit: config.ADMISSION_QUEUE,
+    maxWaitMs: config.ADMISSION_MAX_WAIT_MS,
+  });
 
   const clientAddress = (req: FastifyRequest): string => {
     const remote = req.socket.remoteAddress ?? 'unknown';
@@ -101,6 +118,20 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
       }
     }
 
+    let release: (() => void) | undefined;
+    if (isAdmissionControlled(req.method, path)) {
+      const entry = await admission.enter();
+      if (!entry.admitted) {
+        return sendError(
+          reply,
+          CommonErrors.error('COMMON_BUSY', { details: { retryAfterSeconds: entry.retryAfterSeconds, reason: entry.reason } }),
+          requestId,
+          { 'retry-after': String(entry.retryAfterSeconds) },
+        );
+      }
+      release = entry.release;
+    }
+
     const body = req.body as Buffer | undefined;
     try {
       const upstream = await request(`${base}${req.url}`, {
@@ -110,7 +141,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
         dispatcher: agent,
         headersTimeout: config.UPSTREAM_TIMEOUT_MS,
         bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
-      });
+      }).finally(() => release?.());
       reply.status(upstream.statusCode);
       for (const [k, v] of Object.entries(upstream.headers)) {
         if (v === undefined || HOP_BY_HOP.has(k)) continue;

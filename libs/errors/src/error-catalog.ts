@@ -98,6 +98,7 @@ export const CommonErrors = defineErrors({
   COMMON_PAYLOAD_TOO_LARGE: { status: 413, en: 'The request body is too large.', zh: '请求体过大。' },
   COMMON_UNSUPPORTED_MEDIA_TYPE: { status: 415, en: 'Unsupported content type.', zh: '不支持的内容类型。' },
   COMMON_RATE_LIMITED: { status: 429, en: 'Too many requests, please retry later.', zh: '请求过于频繁，请稍后再试。' },
+  COMMON_BUSY: { status: 429, en: 'Many people are doing this right now; please retry after the time given in Retry-After.', zh: '当前办理人数较多，请按提示的时间后重试。' },
   COMMON_INTERNAL: { status: 500, en: 'An unexpected error occurred.', zh: '系统发生未预期的错误。' },
   COMMON_UPSTREAM_UNAVAILABLE: { status: 503, en: 'The service is temporarily unavailable.', zh: '服务暂时不可用。' },
 });

@@ -1,0 +1,124 @@
+/**
+ * Admission control for the registration paths (ST-6). At registration opening far more
+ * requests arrive than the services behind can work on at once; letting them all through makes
+ * every one of them slow and ends in timeouts. Instead at most `concurrency` requests are in
+ * flight; up to `queueLimit` more wait in line (first come, first served) for at most
+ * `maxWaitMs`; anything beyond is refused at once with the number of seconds after which a retry
+ * is likely to get in. Nobody waits long and nobody gets a timeout or a 5xx for the load.
+ */
+export interface AdmissionOptions {
+  concurrency: number;
+  queueLimit: number;
+  maxWaitMs: number;
+}
+
+export type Admission = { admitted: true; release: () => void } | { admitted: false; retryAfterSeconds: number; reason: 'queue-full' | 'waited-too-long' };
+
+interface Waiter {
+  /** Admitted, or gone after waiting too long. */
+  done: boolean;
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Completions remembered for the throughput estimate behind Retry-After. */
+const WINDOW = 256;
+
+export class AdmissionControl {
+  private inFlight = 0;
+  /** Waiting requests; `head` is the index of the first (no array shifting). */
+  private waiting: Waiter[] = [];
+  private head = 0;
+  private queued = 0;
+  private readonly completions = new Float64Array(WINDOW);
+  private completed = 0;
+  readonly stats = { admitted: 0, queued: 0, refusedQueueFull: 0, refusedWaitedTooLong: 0 };
+
+  constructor(private readonly options: AdmissionOptions) {}
+
+  get load(): { inFlight: number; queued: number } {
+    return { inFlight: this.inFlight, queued: this.queued };
+  }
+
+  /** Admits the request now, after a wait in line, or refuses it; never throws. */
+  enter(now = performance.now()): Admission | Promise<Admission> {
+    if (this.inFlight < this.options.concurrency && this.queued === 0) {
+      this.inFlight += 1;
+      this.stats.admitted += 1;
+      return { admitted: true, release: this.releaser() };
+    }
+    if (this.queued >= this.options.queueLimit) {
+      this.stats.refusedQueueFull += 1;
+      return { admitted: false, retryAfterSeconds: this.retryAfterSeconds(now), reason: 'queue-full' };
+    }
+    this.stats.queued += 1;
+    return new Promise<Admission>((resolve) => {
+      const waiter: Waiter = {
+        done: false,
+        admit: () => {
+          waiter.done = true;
+          clearTimeout(waiter.timer);
+          this.stats.admitted += 1;
+          resolve({ admitted: true, release: this.releaser() });
+        },
+        timer: setTimeout(() => {
+          // Still in line after the longest wait we allow: out of the line, told when to retry.
+          waiter.done = true;
+          this.queued -= 1;
+          this.stats.refusedWaitedTooLong += 1;
+          resolve({ admitted: false, retryAfterSeconds: this.retryAfterSeconds(), reason: 'waited-too-long' });
+        }, this.options.maxWaitMs),
+      };
+      this.waiting.push(waiter);
+      this.queued += 1;
+    });
+  }
+
+  /**
+   * Seconds until a retry is likely to be admitted: the requests ahead (in flight and in line)
+   * divided by the recent completion rate; at least 1, at most 30.
+   */
+  retryAfterSeconds(now = performance.now()): number {
+    const n = Math.min(this.completed, WINDOW);
+    if (n < 2) return 1;
+    const newest = this.completions[(this.completed - 1) % WINDOW]!;
+    const oldest = this.completions[(this.completed - n) % WINDOW]!;
+    const span = Math.max(now, newest) - oldest;
+    if (span <= 0) return 1;
+    const perSecond = ((n - 1) * 1000) / span;
+    return Math.min(30, Math.max(1, Math.ceil((this.queued + this.inFlight) / Math.max(perSecond, 0.001))));
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.completions[this.completed % WINDOW] = performance.now();
+      this.completed += 1;
+      const next = this.nextWaiter();
+      // The slot passes straight to the first in line, so a newcomer cannot overtake it.
+      if (next) next.admit();
+      else this.inFlight -= 1;
+    };
+  }
+
+  private nextWaiter(): Waiter | undefined {
+    let next: Waiter | undefined;
+    while (this.head < this.waiting.length) {
+      const w = this.waiting[this.head]!;
+      this.head += 1;
+      if (!w.done) {
+        this.queued -= 1;
+        next = w;
+        break;
+      }
+    }
+    // Drop the consumed front of the line now and then.
+    if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return next;
+  }
+}
