@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
 import { PlatformConfig } from '@certhub/config';
 
 /** `name=http://127.0.0.1:3101,exam=http://…` → a map of service base URLs. */
@@ -51,6 +51,15 @@ export class GatewayConfig extends PlatformConfig {
   @IsInt()
   @Min(1)
   ADMISSION_MAX_WAIT_MS: number = 1000;
+
+  /** How long an access token lives (identity's ACCESS_TOKEN_TTL_SECONDS): how long a revoked session is remembered. */
+  @IsInt()
+  @Min(60)
+  ACCESS_TOKEN_TTL_SECONDS: number = 900;
+
+  /** Refuse the tokens of sessions identity revoked (`identity.session.revoked.v1`). */
+  @IsIn(['true', 'false'])
+  FOLLOW_SESSION_REVOCATIONS: 'true' | 'false' = 'true';
 
   @IsOptional()
   @IsString()

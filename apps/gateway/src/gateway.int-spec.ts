@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '@certhub/config';
+import { signAccessToken, type Caller } from '@certhub/service-kit';
 import { Logger } from '@certhub/logging';
 import { eventually, serviceTestEnv, testEnvironment } from '@certhub/testing';
 import { GatewayConfig } from './gateway.config';
@@ -221,6 +224,57 @@ describe('gateway: admission control on the registration paths (ST-6)', () => {
       assert.deepEqual(admitted.map((r) => r.status), Array(8).fill(200));
     } finally {
       for (const answer of held) answer();
+      await gw.app.close();
+      upstream.close();
+    }
+  });
+});
+
+describe('gateway: tokens of revoked sessions (identity.session.revoked.v1)', () => {
+  it("refuses a revoked session's token from the event on, on every service path; other sessions pass", async () => {
+    const seen: Array<string | undefined> = [];
+    const upstream = createHttpServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const stub = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const gw = await startGateway({ exam: stub, workbench: stub, identity: stub });
+    const env = testEnvironment();
+    const kafka = new Kafka({ clientId: 'test', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      const caller = (sid: string): Caller => ({ sub: randomUUID(), username: 'u', accountType: 'personal', roles: ['personal'], institutionId: null, sid });
+      const revokedSid = randomUUID();
+      const revoked = signAccessToken(caller(revokedSid), env.jwtSecret, 900);
+      const other = signAccessToken(caller(randomUUID()), env.jwtSecret, 900);
+      const get = (path: string, token: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await get('/api/v1/exam/periods', revoked)).status, 200, 'live before the revocation');
+
+      const data = { accountId: randomUUID(), sessionIds: [revokedSid], reason: 'logout', revokedAt: new Date().toISOString() };
+      const envelope = { eventId: randomUUID(), type: 'identity.session.revoked.v1', occurredAt: new Date().toISOString(), producer: 'test', subjectId: data.accountId, actorId: null, correlationId: null, data };
+      await producer.send({ topic: 'identity.session.revoked.v1', messages: [{ key: data.accountId, value: JSON.stringify(envelope) }] });
+
+      await eventually(async () => (await get('/api/v1/exam/periods', revoked)).status === 401, { what: 'the revoked token refused' });
+      const refused = await get('/api/v1/workbench/tasks', revoked);
+      assert.equal(refused.status, 401);
+      assert.equal(((await refused.json()) as { code: string }).code, 'COMMON_TOKEN_INVALID');
+      assert.equal((await get('/api/v1/workbench/tasks', other)).status, 200, 'another session is not affected');
+      // On a public path the revoked token is dropped, not refused: the user can log in again.
+      const before = seen.length;
+      assert.equal((await get('/api/v1/identity/sessions', revoked)).status, 200);
+      assert.equal(seen[before], undefined, 'forwarded without the revoked token');
+
+      // A gateway started later learns the revocation from the topic before it serves.
+      const late = await startGateway({ exam: stub });
+      try {
+        assert.equal((await fetch(`${late.url}/api/v1/exam/periods`, { headers: { authorization: `Bearer ${revoked}` } })).status, 401);
+      } finally {
+        await late.app.close();
+      }
+    } finally {
+      await producer.disconnect();
       await gw.app.close();
       upstream.close();
     }

@@ -9,6 +9,8 @@ import { GatewayConfig } from './gateway.config';
 import { HealthChecker } from './health';
 import { mergedOpenApi } from './openapi';
 import { registerProxy } from './proxy';
+import { followSessionRevocations, SessionRevocations } from './session-revocations';
+import { createKafka } from '@certhub/messaging';
 
 @Module({})
 class GatewayModule {}
@@ -23,7 +25,13 @@ export async function createGatewayApp(config: GatewayConfig, logger = new Logge
     const result = await health.check();
     return reply.status(result.status === 'up' ? 200 : 503).send(result);
   });
-  registerProxy(fastify, config, logger.child('proxy'));
+  let revocations: SessionRevocations | undefined;
+  let following: { stop: () => Promise<void> } | undefined;
+  if (config.FOLLOW_SESSION_REVOCATIONS === 'true') {
+    revocations = new SessionRevocations(config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000);
+    following = await followSessionRevocations(createKafka({ clientId: 'gateway', brokers: config.KAFKA_BROKERS }), revocations, logger.child('revocations'));
+  }
+  registerProxy(fastify, config, logger.child('proxy'), revocations);
 
   const base = new DocumentBuilder()
     .setTitle('certhub API')
@@ -38,7 +46,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new Logge
     patchDocumentOnRequest: () => mergedOpenApi(gatewayDoc, config.SERVICE_URLS),
   });
   app.enableShutdownHooks();
-  fastify.addHook('onClose', async () => health.close());
+  fastify.addHook('onClose', async () => {
+    await health.close();
+    await following?.stop();
+  });
   return app;
 }
 

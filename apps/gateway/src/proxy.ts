@@ -6,6 +6,7 @@ import { verifyAccessToken } from '@certhub/service-kit';
 import type { GatewayConfig } from './gateway.config';
 import { AdmissionControl } from './admission';
 import { RateLimiter } from './rate-limiter';
+import type { SessionRevocations } from './session-revocations';
 import { serviceFor } from './routes';
 
 const HOP_BY_HOP = new Set([
@@ -58,7 +59,7 @@ function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.erro
  * request id, rate-limits per client, verifies the access token and passes the verified caller
  * on (services still authorise every access themselves).
  */
-export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, logger: Logger): void {
+export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, logger: Logger, revocations?: SessionRevocations): void {
   const trusted = new Set(config.TRUSTED_PROXIES.split(',').map((s) => s.trim()));
   const limiter = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST);
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
@@ -108,7 +109,8 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
     const auth = req.headers.authorization;
     if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
       const check = verifyAccessToken(auth.slice(7), config.CERTHUB_JWT_SECRET);
-      if (check.ok) {
+      // A token of a session that ended (logout, password change …) counts as invalid.
+      if (check.ok && !revocations?.isRevoked(check.claims.sid)) {
         const { sub, roles, accountType, institutionId } = check.claims;
         headers['x-certhub-caller'] = Buffer.from(JSON.stringify({ sub, roles, accountType, institutionId })).toString('base64url');
       } else if (TOKEN_OPTIONAL.some((p) => path.startsWith(p))) {

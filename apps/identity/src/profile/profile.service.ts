@@ -102,7 +102,7 @@ export class ProfileService {
     const hash = await this.hasher.hash(newPassword);
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE account SET password_hash = $2, updated_at = now(), version = version + 1 WHERE id = $1`, [accountId, hash]);
-      await this.sessions.revokeAll(accountId, manager);
+      await this.sessions.revokeAll(accountId, manager, 'password-changed');
       await this.changed(accountId, ['password'], manager);
     });
   }

@@ -89,7 +89,7 @@ export class RecoveryService {
         `UPDATE account SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = now(), version = version + 1 WHERE id = $1`,
         [accountId, hash],
       );
-      await this.sessions.revokeAll(accountId, manager);
+      await this.sessions.revokeAll(accountId, manager, 'account-recovered');
       await this.outbox.append(manager, { topic: IdentityTopics.AccountChanged, subjectId: accountId, actorId: accountId, data: { accountId, changed: ['password'] } });
     });
   }

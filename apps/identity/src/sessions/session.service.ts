@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { sqlRows } from '@certhub/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+import { IdentityTopics, type SessionRevokedV1 } from '@certhub/contracts';
+import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import { signAccessToken, type Caller } from '@certhub/service-kit';
 import { Account } from '../accounts/account.entity';
 import { CaptchaService } from '../captcha/captcha.service';
@@ -26,6 +27,7 @@ export class SessionService {
     private readonly config: IdentityConfig,
     private readonly hasher: PasswordHasher,
     private readonly captchas: CaptchaService,
+    private readonly outbox: OutboxWriter,
   ) {}
 
   /**
@@ -75,6 +77,7 @@ export class SessionService {
       if (!row) throw IdentityErrors.error('IDENTITY_REFRESH_TOKEN_INVALID', { field: 'refreshToken' });
       if (row.replaced_at && !row.revoked_at) {
         await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [row.family_id]);
+        await this.announceRevoked(manager, row.account_id, [row.family_id], 'refresh-token-reuse');
         return null;
       }
       if (row.revoked_at || row.expires_at.getTime() <= Date.now()) {
@@ -92,10 +95,23 @@ export class SessionService {
 
   /** Logout: revokes the refresh-token family of the current session. */
   async revokeSession(accountId: string, familyId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND account_id = $2 AND revoked_at IS NULL`,
-      [familyId, accountId],
-    );
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND account_id = $2 AND revoked_at IS NULL`, [familyId, accountId]);
+      await this.announceRevoked(manager, accountId, [familyId], 'logout');
+    });
+  }
+
+  /**
+   * Tells the platform that sessions ended (`identity.session.revoked.v1`, in the caller's
+   * transaction): the gateway refuses their access tokens from then on instead of until expiry.
+   */
+  private async announceRevoked(manager: EntityManager, accountId: string, sessionIds: string[], reason: SessionRevokedV1['reason']): Promise<void> {
+    await this.outbox.append(manager, {
+      topic: IdentityTopics.SessionRevoked,
+      subjectId: accountId,
+      actorId: accountId,
+      data: { accountId, sessionIds: [...new Set(sessionIds)], reason, revokedAt: new Date().toISOString() },
+    });
   }
 
   /**
@@ -124,9 +140,14 @@ export class SessionService {
     return rows.length > 0;
   }
 
-  /** After a password change or recovery every session of the account ends. */
-  async revokeAll(accountId: string, manager = this.dataSource.manager): Promise<void> {
-    await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL`, [accountId]);
+  /** After a password change or recovery every session of the account ends (inside the caller's transaction). */
+  async revokeAll(accountId: string, manager: EntityManager, reason: 'password-changed' | 'account-recovered'): Promise<void> {
+    const revoked = await sqlRows<{ family_id: string }>(
+      manager,
+      `UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL RETURNING family_id`,
+      [accountId],
+    );
+    await this.announceRevoked(manager, accountId, revoked.map((r) => r.family_id), reason);
   }
 
   callerOf(account: Account, sid: string): Caller {

@@ -125,6 +125,40 @@ describe('SMS codes, captcha, login and tokens (ID-4, ID-8)', () => {
       assert.equal(me.body.code, 'COMMON_TOKEN_INVALID');
     });
 
+    it('announces every ended session on identity.session.revoked.v1 (logout, refresh-token reuse, password change)', async () => {
+      const sid = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+      const announced = async (accountId: string) =>
+        (
+          await h.dataSource.query(
+            `SELECT payload->'data' AS data FROM outbox_message WHERE topic = 'identity.session.revoked.v1' AND payload->'data'->>'accountId' = $1 ORDER BY id`,
+            [accountId],
+          )
+        ).map((r: { data: { sessionIds: string[]; reason: string } }) => ({ sessionIds: r.data.sessionIds, reason: r.data.reason }));
+
+      const a = await h.registerAndLogin();
+      assert.deepEqual(await announced(a.id), [], 'nothing ended yet');
+      assert.equal((await h.request('DELETE', '/api/v1/identity/sessions/current', { token: a.accessToken })).status, 204);
+      assert.deepEqual(await announced(a.id), [{ sessionIds: [sid(a.accessToken)], reason: 'logout' }]);
+
+      const b = await h.registerAndLogin();
+      await h.request('POST', '/api/v1/identity/sessions/refresh', { body: { refreshToken: b.refreshToken } });
+      await h.request('POST', '/api/v1/identity/sessions/refresh', { body: { refreshToken: b.refreshToken } });
+      assert.deepEqual(await announced(b.id), [{ sessionIds: [sid(b.accessToken)], reason: 'refresh-token-reuse' }]);
+
+      // A password change ends every live session of the account, and only those.
+      const c = await h.registerAndLogin();
+      const second = await h.login(c.body.username as string, c.body.password as string);
+      const third = await h.login(c.body.username as string, c.body.password as string);
+      assert.equal((await h.request('DELETE', '/api/v1/identity/sessions/current', { token: third.accessToken })).status, 204);
+      const changed = await h.request('PUT', '/api/v1/identity/me/password', { token: c.accessToken, body: { oldPassword: c.body.password, newPassword: 'Changed12345x' } });
+      assert.equal(changed.status, 204, JSON.stringify(changed.body));
+      const events = await announced(c.id);
+      assert.equal(events.length, 2);
+      assert.deepEqual(events[0], { sessionIds: [sid(third.accessToken)], reason: 'logout' });
+      assert.equal(events[1]!.reason, 'password-changed');
+      assert.deepEqual([...events[1]!.sessionIds].sort(), [sid(c.accessToken), sid(second.accessToken)].sort());
+    });
+
     it('logout revokes the session; a tampered or missing token is refused', async () => {
       const { accessToken, refreshToken } = await h.registerAndLogin();
       assert.equal((await h.request('DELETE', '/api/v1/identity/sessions/current', { token: accessToken })).status, 204);

@@ -9,6 +9,7 @@ export const IdentityTopics = {
   PhotoAccepted: 'identity.photo.accepted.v1',
   VerificationChanged: 'identity.verification.changed.v1',
   InstitutionCreated: 'identity.institution.created.v1',
+  SessionRevoked: 'identity.session.revoked.v1',
 } as const;
 
 export type AccountType = 'personal' | 'institution' | 'staff';
@@ -68,6 +69,18 @@ export interface InstitutionCreatedV1 {
   kind: 'certification' | 'training';
 }
 
+/**
+ * Sessions that ended before their access tokens expire (logout, a reused refresh token, a
+ * password change or recovery): the gateway refuses those tokens from then on.
+ */
+export interface SessionRevokedV1 {
+  accountId: string;
+  /** The revoked sessions (the `sid` of their access tokens); empty when none was live. */
+  sessionIds: string[];
+  reason: 'logout' | 'refresh-token-reuse' | 'password-changed' | 'account-recovered';
+  revokedAt: string;
+}
+
 const uuid = { type: 'string', format: 'uuid' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -115,6 +128,17 @@ export const identityEventSchemas = {
       reason: nullableString,
     },
   },
+  [IdentityTopics.SessionRevoked]: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['accountId', 'sessionIds', 'reason', 'revokedAt'],
+    properties: {
+      accountId: uuid,
+      sessionIds: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 100 } },
+      reason: { enum: ['logout', 'refresh-token-reuse', 'password-changed', 'account-recovered'] },
+      revokedAt: { type: 'string', format: 'date-time' },
+    },
+  },
   [IdentityTopics.InstitutionCreated]: {
     type: 'object',
     additionalProperties: false,
@@ -130,4 +154,5 @@ export interface IdentityEventData {
   [IdentityTopics.PhotoAccepted]: PhotoAcceptedV1;
   [IdentityTopics.VerificationChanged]: VerificationChangedV1;
   [IdentityTopics.InstitutionCreated]: InstitutionCreatedV1;
+  [IdentityTopics.SessionRevoked]: SessionRevokedV1;
 }
