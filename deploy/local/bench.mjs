@@ -20,7 +20,36 @@ if (!existsSync(entry)) {
 }
 /** Benchmarks that need the engines: they get their own database and the test-style environment. */
 const NEEDS_INFRA = new Set(['inbox', 'projection']);
-if (!NEEDS_INFRA.has(name)) {
+/** Benchmarks that drive the whole platform (every service and the gateway as processes) on a database of their own. */
+const NEEDS_PLATFORM = new Set(['registration']);
+if (NEEDS_PLATFORM.has(name)) {
+  const { startInfra } = await import('./infra/index.mjs');
+  const { startPlatform } = await import('./platform.mjs');
+  const { ensurePgbench } = await import('./infra/pgbench.mjs');
+  const database = 'certhub_bench_platform';
+  const infra = await startInfra({ databases: [database], handleSignals: false });
+  let platform;
+  try {
+    platform = await startPlatform({ infra, database, profile: 'embedded' });
+    const pgbench = ensurePgbench();
+    await run(process.execPath, [...NODE_FLAGS, entry], {
+      env: {
+        ...process.env,
+        CERTHUB_BENCH_GATEWAY_URL: platform.gatewayUrl,
+        CERTHUB_BENCH_DATABASE_URL: platform.databaseUrl,
+        CERTHUB_BENCH_JWT_SECRET: platform.secrets.jwtSecret,
+        CERTHUB_BENCH_ADMIN_PASSWORD: platform.secrets.adminPassword,
+        CERTHUB_BENCH_PGBENCH: pgbench.bin,
+        CERTHUB_BENCH_PGBENCH_ENV: JSON.stringify(pgbench.env),
+        CERTHUB_BENCH_SERVICE_PIDS: JSON.stringify(Object.fromEntries(platform.services.map((s) => [s.name, s.child?.pid ?? null]))),
+        CERTHUB_REPO_ROOT: repoRoot,
+      },
+    });
+  } finally {
+    await platform?.stop();
+    await infra.stop();
+  }
+} else if (!NEEDS_INFRA.has(name)) {
   await run(process.execPath, [...NODE_FLAGS, entry]);
 } else {
   const { startInfra } = await import('./infra/index.mjs');
