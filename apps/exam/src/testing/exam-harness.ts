@@ -256,7 +256,13 @@ export class ExamHarness {
   }
 
   async order(c: Candidate, registrationId: string) {
-    return this.request<{ orderId: string; amountFen: number; expiresAt: string; code?: string; details?: Record<string, unknown> }>(
+    return this.request<{
+      orderId: string;
+      amountFen: number;
+      expiresAt: string;
+      code?: string;
+      details?: { fullOfferings?: Array<{ code: string }>; citiesWithSeats?: Array<{ cityCode: string }> };
+    }>(
       'POST',
       `/api/v1/exam/registrations/${registrationId}/order`,
       { token: c.token, body: { confirmed: true } },
@@ -278,6 +284,19 @@ export class ExamHarness {
   async pay(orderId: string, amountFen: number): Promise<void> {
     await this.publish(PaymentTopics.OrderPaid, orderId, { orderId, paymentId: randomUUID(), provider: 'sandbox', amountFen, paidAt: new Date().toISOString() });
     await this.orderStatus(orderId, 'paid');
+  }
+
+  /**
+   * Waits until the payment-event consumer has handled everything published before under `key`:
+   * a marker event (an expiry of an unknown order) goes to the same partition after them.
+   */
+  async settled(key: string): Promise<void> {
+    const marker = randomUUID();
+    const envelope = await this.publish(PaymentTopics.OrderExpired, key, { orderId: marker, expiredAt: new Date().toISOString() });
+    await eventually(async () => (await this.dataSource.query(`SELECT 1 FROM processed_event WHERE event_id = $1`, [envelope.eventId])).length > 0, {
+      what: 'payment events handled',
+      timeoutMs: 30_000,
+    });
   }
 
   async orderStatus(orderId: string, status: string): Promise<void> {
