@@ -143,6 +143,8 @@ describe('orders and seats (EX-8, ST-1 … ST-3)', () => {
     assert.equal((await h.pool(periodId, 'GEN', 'BJ')).held, 0);
     const reg = await h.request<{ status: string; editable: boolean }>('GET', `/api/v1/exam/registrations/${id}`, { token: c!.token });
     assert.equal(reg.body.editable, true);
+    const withdrawn = await probe.waitFor((m) => m.topic === CaseTopics.exam && m.key === id && (m.value as Data).data.milestone === 'withdrawn');
+    assert.equal((withdrawn.value as Data).data.stage, 'confirm');
     // The payment service's own event arrives later and finds the seats released already.
     await h.publish(PaymentTopics.OrderCancelled, orderId, { orderId, cancelledAt: new Date().toISOString(), cancelledBy: c!.id });
     await h.settled(orderId);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CaseTopics } from '@certhub/contracts';
+import { businessHour } from '@certhub/persistence';
 import { KafkaProbe, testEnvironment, unique } from '@certhub/testing';
 import { ExamHarness, openPeriod, VALID_INFO, type Candidate } from '../testing/exam-harness';
 
@@ -133,6 +134,19 @@ describe('registration steps (EX-2 … EX-7, EX-9)', () => {
     assert.equal((await put({ type: 'personal' })).status, 200);
     const view = await h.request<{ invoice: unknown }>('GET', `/api/v1/exam/registrations/${id}`, { token: c!.token });
     assert.deepEqual(view.body.invoice, { type: 'personal', title: '李娜', taxId: null });
+  });
+
+  it('numbers registrations beyond 9 999 an hour by borrowing the next hour (registration opening)', async () => {
+    const [c] = await h.candidates(1);
+    const hour = businessHour(new Date());
+    const next = businessHour(new Date(Date.now() + 3600_000));
+    await h.dataSource.query(`INSERT INTO business_number_counter (hour, seq) VALUES ($1, 9999) ON CONFLICT (hour) DO UPDATE SET seq = 9999`, [hour]);
+    const before: Array<{ seq: number }> = await h.dataSource.query(`SELECT seq FROM business_number_counter WHERE hour = $1`, [next]);
+    const res = await start(c!);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.businessNo, `${next}${String((before[0]?.seq ?? 0) + 1).padStart(4, '0')}`);
+    const after: Array<{ seq: number }> = await h.dataSource.query(`SELECT seq FROM business_number_counter WHERE hour = $1`, [hour]);
+    assert.equal(after[0]!.seq, 9999, 'the full hour is left as it was');
   });
 
   it("answers 404 for another person's registration, to read or to change", async () => {

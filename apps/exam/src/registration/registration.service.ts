@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { nextBusinessNumber, OutboxWriter, sqlRows } from '@certhub/persistence';
+import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import { appendRegistrationCase, registrationStage, REGISTRATION_STAGES, type RegistrationCaseState } from '../cases/registration-case';
 import { CatalogueService, type PeriodRow } from '../catalogue/catalogue.service';
 import { ExamErrors } from '../exam.errors';
 import type { RegistrationInfoDto } from './registration.dtos';
 import type { RegistrationInfo, RegistrationStatus } from './registration.entities';
 import { IdentityDirectory } from './identity-directory';
+import { nextRegistrationNumber } from './registration-number';
 import { isValidSocialCreditCode } from './social-credit-code';
 
 export interface RegistrationRow {
@@ -99,7 +100,8 @@ export class RegistrationService {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const id = randomUUID();
-        const businessNo = await nextBusinessNumber(manager);
+        // Taken last-but-one in a short transaction: the counter row is locked until commit.
+        const businessNo = await nextRegistrationNumber(manager);
         const [row] = await sqlRows<RegistrationRow>(
           manager,
           `INSERT INTO registration (id, period_id, candidate_id, business_no, status, active, notice_accepted_at)
