@@ -136,7 +136,9 @@ export async function startPlatform({ infra, profile = 'embedded', database = 'c
       await examDs.destroy();
     }
   }
-  const env = serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile });
+  // Where each service finds the others it calls (e.g. exam → identity, payment): IDENTITY_SERVICE_URL …
+  const serviceLinks = Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_SERVICE_URL`, `http://127.0.0.1:${s.port}`]));
+  const env = { ...serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile }), ...serviceLinks };
   // A service of another clone on our port would answer our health checks: refuse to start.
   const { portAnswers } = await import('./infra/proc.mjs');
   for (const s of [...SERVICES, GATEWAY]) {

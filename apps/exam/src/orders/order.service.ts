@@ -93,13 +93,22 @@ export class OrderService {
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)`,
         [orderId, r.id, r.period_id, candidateId, r.city_code, amountFen, placedAt, expiresAt],
       );
-      for (const o of offerings) {
-        await manager.query(
-          `INSERT INTO order_line (id, order_id, offering_id, seat_pool_id, code, subject, session_code, fee_fen, seat_state)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'held')`,
-          [randomUUID(), orderId, o.id, pools.find((p) => p.offering_id === o.id)!.id, o.code, o.subject, o.session_code, o.fee_fen],
-        );
-      }
+      await manager.query(
+        `INSERT INTO order_line (id, order_id, offering_id, seat_pool_id, code, subject, session_code, fee_fen, seat_state)
+         SELECT u.id, $1, u.offering_id, u.seat_pool_id, u.code, u.subject, u.session_code, u.fee_fen, 'held'
+           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[])
+             AS u(id, offering_id, seat_pool_id, code, subject, session_code, fee_fen)`,
+        [
+          orderId,
+          offerings.map(() => randomUUID()),
+          offerings.map((o) => o.id),
+          offerings.map((o) => pools.find((p) => p.offering_id === o.id)!.id),
+          offerings.map((o) => o.code),
+          offerings.map((o) => o.subject),
+          offerings.map((o) => o.session_code),
+          offerings.map((o) => o.fee_fen),
+        ],
+      );
       await manager.query(`UPDATE registration SET status = 'ordered', updated_at = now() WHERE id = $1`, [r.id]);
       await this.outbox.append(manager, {
         topic: ExamTopics.OrderPlaced,
