@@ -80,10 +80,6 @@ export class OrderService {
       );
       const missing = offerings.filter((o) => !pools.some((p) => p.offering_id === o.id)).map((o) => o.id);
       if (missing.length > 0) throw await this.fullError(manager, period, offerings, missing, r.city_code);
-      const { full } = await SeatInventory.hold(manager, pools.map((p) => p.id));
-      if (full.length > 0) {
-        throw await this.fullError(manager, period, offerings, pools.filter((p) => full.includes(p.id)).map((p) => p.offering_id), r.city_code);
-      }
       const orderId = randomUUID();
       const placedAt = new Date();
       const expiresAt = new Date(placedAt.getTime() + period.payment_timeout_minutes * 60_000);
@@ -134,6 +130,12 @@ export class OrderService {
         dueAt: expiresAt,
         submittedAt: placedAt,
       });
+      // The seats last: the pool rows (shared by every candidate of the offering and city) stay
+      // locked only for this statement and the commit. Full → the whole transaction rolls back.
+      const { full } = await SeatInventory.hold(manager, pools.map((p) => p.id));
+      if (full.length > 0) {
+        throw await this.fullError(manager, period, offerings, pools.filter((p) => full.includes(p.id)).map((p) => p.offering_id), r.city_code);
+      }
       return { orderId, amountFen, expiresAt: expiresAt.toISOString() };
     });
   }
