@@ -66,7 +66,15 @@ export class AvailabilityController {
         .catch(() => undefined);
       if (++beats % 15 === 0) raw.write(': keep-alive\n\n');
     }, this.config.AVAILABILITY_STREAM_INTERVAL_MS);
-    const stop = () => clearInterval(timer);
+    let forget: () => void = () => undefined;
+    const stop = () => {
+      clearInterval(timer);
+      forget();
+    };
+    forget = this.availability.trackStream(() => {
+      stop();
+      raw.end();
+    });
     raw.on('close', stop);
     req.raw.on('close', stop);
   }

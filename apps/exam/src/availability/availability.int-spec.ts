@@ -85,4 +85,28 @@ describe('live availability (ST-5, EX-6)', () => {
       await reader.cancel().catch(() => undefined);
     }
   });
+
+  it('ends open streams when the service shuts down instead of waiting for the clients', async () => {
+    const other = await ExamHarness.start();
+    await other.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(other.app.getHttpServer().address() as AddressInfo).port}`;
+    const periodId = await other.importPeriod(openPeriod());
+    const [c] = await other.candidates(1);
+    const abort = new AbortController();
+    const res = await fetch(`${url}/api/v1/exam/periods/${periodId}/availability/stream`, { headers: { authorization: `Bearer ${c!.token}` }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    // Without ending the streams the HTTP server would wait for this client for ever.
+    const stopping = other.stop();
+    const ended = await Promise.race([
+      (async () => {
+        while (!(await reader.read()).done);
+        return true;
+      })(),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+    ]);
+    if (!ended) abort.abort();
+    await stopping;
+    assert.ok(ended, 'the stream was ended by the shutdown');
+  });
 });

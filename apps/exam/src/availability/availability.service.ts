@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { sqlRows } from '@certhub/persistence';
 import { ExamConfig } from '../exam.config';
@@ -22,8 +22,10 @@ interface Snapshot {
  * Only what is shown may lag; what is sold is decided by the seat pools.
  */
 @Injectable()
-export class AvailabilityService {
+export class AvailabilityService implements BeforeApplicationShutdown {
   private readonly snapshots = new Map<string, Snapshot>();
+  /** Open server-sent event streams: ended before the HTTP server closes, so shutdown does not wait for clients. */
+  private readonly streams = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,6 +84,17 @@ export class AvailabilityService {
       if (row.city_code) o.cities.push({ cityCode: row.city_code, remaining: Number(row.remaining) });
     }
     return { offerings, asOf: new Date().toISOString() };
+  }
+
+  /** Registers an open stream's closer; returns the function that forgets it. */
+  trackStream(close: () => void): () => void {
+    this.streams.add(close);
+    return () => this.streams.delete(close);
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.streams]) close();
+    this.streams.clear();
   }
 
   /** The availability restricted to some offerings (the candidate's chosen subjects). */
