@@ -125,8 +125,20 @@ export async function startPlatform({ infra, profile = 'embedded', database = 'c
     } finally {
       await ds.destroy();
     }
+    const { seedExam } = require(join(repoRoot, 'dist', 'apps', 'exam', 'src', 'seed.js'));
+    const { database: examDb } = require(join(repoRoot, 'dist', 'apps', 'exam', 'src', 'database.js'));
+    const examDs = await examDb.create(databaseUrl, 2).initialize();
+    try {
+      const period = JSON.parse(readFileSync(join(repoRoot, 'apps', 'exam', 'seed', 'exam-period-2021-2.json'), 'utf8'));
+      const { created } = await seedExam(examDs, period);
+      if (created) log('[seed] exam: demo period imported with registration open now');
+    } finally {
+      await examDs.destroy();
+    }
   }
-  const env = serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile });
+  // Where each service finds the others it calls (e.g. exam → identity, payment): IDENTITY_SERVICE_URL …
+  const serviceLinks = Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_SERVICE_URL`, `http://127.0.0.1:${s.port}`]));
+  const env = { ...serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile }), ...serviceLinks };
   // A service of another clone on our port would answer our health checks: refuse to start.
   const { portAnswers } = await import('./infra/proc.mjs');
   for (const s of [...SERVICES, GATEWAY]) {
