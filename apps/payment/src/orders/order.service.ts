@@ -236,7 +236,16 @@ export class OrderService {
       const payment = payments[0];
       if (!payment) return { outcome: 'unknown-payment' as const };
       if (payment.amount_fen !== state.amountFen) return { outcome: 'amount-mismatch' as const, orderId: payment.order_id };
-      if (payment.status === 'paid') return { outcome: 'duplicate' as const, orderId: payment.order_id };
+      if (payment.status === 'paid') {
+        // A repeated confirmation of a late payment starts its refund again (harmless when it
+        // runs or ran): the first confirmation may have committed without reaching Temporal.
+        const late: OrderRow[] = await manager.query(
+          `SELECT o.* FROM payment_order o WHERE o.id = $1 AND o.status IN ('expired', 'cancelled')
+             AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.payment_id = $2 AND r.status = 'confirmed')`,
+          [payment.order_id, paymentId],
+        );
+        return { outcome: 'duplicate' as const, orderId: payment.order_id, order: late[0], restartRefund: late.length > 0 };
+      }
       await manager.query(`UPDATE payment SET status = 'paid', paid_at = $2, provider_ref = $3 WHERE id = $1`, [paymentId, state.paidAt, state.providerRef]);
       const orders: OrderRow[] = await manager.query(`SELECT * FROM payment_order WHERE id = $1 FOR UPDATE`, [payment.order_id]);
       const order = orders[0]!;
@@ -255,7 +264,7 @@ export class OrderService {
       return { outcome: 'double' as const, orderId: order.id, order };
     });
     if (result.outcome === 'paid') await this.signalSettled(result.orderId!, 'paid');
-    if (result.outcome === 'late') await this.startRefund(result.order!, 'late-payment');
+    if (result.outcome === 'late' || ('restartRefund' in result && result.restartRefund)) await this.startRefund(result.order!, 'late-payment');
     if (result.outcome === 'double' || result.outcome === 'amount-mismatch') {
       this.logger.warn('payment needs attention', { paymentId, outcome: result.outcome });
       await this.recordDifference(chinaDate(new Date()), result.outcome, paymentId, 'recorded', { orderId: result.orderId, amountFen: state.amountFen });

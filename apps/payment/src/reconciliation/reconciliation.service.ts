@@ -21,7 +21,7 @@ export class ReconciliationService {
   ) {}
 
   /** Open payments older than the threshold: asked at the provider; paid → applied; of a settled order → closed. */
-  async reconcilePending(): Promise<{ checked: number; applied: number; closed: number }> {
+  async reconcilePending(): Promise<{ checked: number; applied: number; closed: number; lateRefunds: number }> {
     const open: Array<{ id: string; order_id: string; order_status: string }> = await this.dataSource.query(
       `SELECT p.id, p.order_id, o.status AS order_status FROM payment p JOIN payment_order o ON o.id = p.order_id
        WHERE p.status = 'open' AND p.created_at < now() - make_interval(secs => $1) ORDER BY p.created_at LIMIT 500`,
@@ -49,7 +49,15 @@ export class ReconciliationService {
         this.logger.warn('reconciling a pending payment failed; next round', { paymentId: p.id, err });
       }
     }
-    return { checked: open.length, applied, closed };
+    // Late payments whose refund never started (Temporal unreachable at the time): start it now.
+    const late: Array<{ id: string; business_no: string }> = await this.dataSource.query(
+      `SELECT DISTINCT o.id, o.business_no FROM payment p JOIN payment_order o ON o.id = p.order_id
+       WHERE p.status = 'paid' AND o.status IN ('expired', 'cancelled') AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.payment_id = p.id) LIMIT 100`,
+    );
+    for (const o of late) {
+      await this.orders.startRefund(o, 'late-payment').catch((err: unknown) => this.logger.warn('starting a late-payment refund failed', { orderId: o.id, err }));
+    }
+    return { checked: open.length, applied, closed, lateRefunds: late.length };
   }
 
   /** Compares the provider's statement of a China business date with our records. */
