@@ -79,6 +79,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
       this.every(config.PAYMENT_SANDBOX_SEND_INTERVAL_MS, () => provider.sendDue(logger.child('sandbox')));
     }
     this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
+    this.every(5000, () => orders.startMissingWorkflows());
   }
 
   /** Runs `job` every `ms`, never two at once, never after shutdown began. */

@@ -1,5 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
-import { InitialSchema1795533593757 } from './1795533593757-InitialSchema';
+import { InitialSchema1795534254959 } from './1795534254959-InitialSchema';
 
 /** Generated migrations of the payment schema, in order (see docs/architecture.md, "Migrations"). */
-export const PAYMENT_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795533593757];
+export const PAYMENT_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795534254959];

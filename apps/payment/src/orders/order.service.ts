@@ -75,16 +75,39 @@ export class OrderService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11) ON CONFLICT (id) DO NOTHING`,
       [o.orderId, o.candidateId, o.registrationId, o.businessNo, o.periodId, o.periodName, o.amountFen, JSON.stringify(o.lines), JSON.stringify(o.invoice), o.placedAt, o.expiresAt],
     );
-    const { alreadyStarted } = await startWorkflowOnce(this.temporal, orderPayment, o.orderId, {
-      args: [{ orderId: o.orderId, expiresAt: o.expiresAt }],
+    // The order is kept even when Temporal is unreachable now: the runtime starts the workflow later.
+    try {
+      const { alreadyStarted } = await this.startDeadline({ id: o.orderId, expires_at: new Date(o.expiresAt), business_no: o.businessNo });
+      await manager.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [o.orderId]);
+      this.logger.info('payment order projected', { orderId: o.orderId, alreadyStarted });
+    } catch (err) {
+      this.logger.warn('payment order projected; its deadline workflow starts later', { orderId: o.orderId, err });
+    }
+  }
+
+  private startDeadline(order: { id: string; expires_at: Date; business_no: string }) {
+    return startWorkflowOnce(this.temporal, orderPayment, order.id, {
+      args: [{ orderId: order.id, expiresAt: order.expires_at.toISOString() }],
       typedSearchAttributes: [
-        { key: BusinessNo, value: o.businessNo },
+        { key: BusinessNo, value: order.business_no },
         { key: CaseType, value: PAYMENT_CASE_TYPE },
         { key: CaseStage, value: 'awaiting-payment' },
         { key: CaseStatus, value: 'pending' },
       ],
     });
-    this.logger.info('payment order projected', { orderId: o.orderId, alreadyStarted });
+  }
+
+  /** Starts the deadline workflows that could not be started when their orders were projected. */
+  async startMissingWorkflows(limit = 100): Promise<number> {
+    const rows: Array<{ id: string; expires_at: Date; business_no: string }> = await this.dataSource.query(
+      `SELECT id, expires_at, business_no FROM payment_order WHERE workflow_started_at IS NULL ORDER BY placed_at LIMIT $1`,
+      [limit],
+    );
+    for (const order of rows) {
+      await this.startDeadline(order);
+      await this.dataSource.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1`, [order.id]);
+    }
+    return rows.length;
   }
 
   /** `exam.refund.requested.v1`: starts `refund:<orderId>` when the request matches the order. */

@@ -8,6 +8,7 @@ import type { OrderStatus } from '@certhub/workflows-payment';
  */
 @Entity({ name: 'payment_order' })
 @Index('ix_payment_order_payer', ['payerId', 'placedAt'])
+@Index('ix_payment_order_unstarted', ['placedAt'], { where: 'workflow_started_at IS NULL' })
 export class PaymentOrder {
   @PrimaryColumn('uuid')
   id!: string;
@@ -60,6 +61,10 @@ export class PaymentOrder {
 
   @Column('uuid', { nullable: true })
   cancelledBy!: string | null;
+
+  /** Set once `order-payment:<id>` exists; the runtime starts the missing ones (Temporal was down). */
+  @Column('timestamptz', { nullable: true })
+  workflowStartedAt!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { ExamTopics, PaymentTopics } from '@certhub/contracts';
 import { eventually } from '@certhub/testing';
 import { chinaDate } from '../provider/payment-provider';
+import { OrderService } from './order.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { PaymentHarness } from '../testing/payment-harness';
 
@@ -39,6 +40,20 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     // The deadline workflow runs for it.
     const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).describe();
     assert.equal(wf.status.name, 'RUNNING');
+  });
+
+  it('an order kept while Temporal was unreachable gets its deadline workflow started later', async () => {
+    const o = h.newOrder();
+    await h.dataSource.query(
+      `INSERT INTO payment_order (id, payer_id, registration_id, business_no, period_id, period_name, amount_fen, lines, invoice_request, status, placed_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11)`,
+      [o.orderId, o.candidateId, o.registrationId, o.businessNo, o.periodId, o.periodName, o.amountFen, JSON.stringify(o.lines), JSON.stringify(o.invoice), o.placedAt, o.expiresAt],
+    );
+    assert.ok((await h.app.get(OrderService).startMissingWorkflows()) >= 1);
+    const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${o.orderId}`).describe();
+    assert.equal(wf.status.name, 'RUNNING');
+    const rows: Array<{ workflow_started_at: Date | null }> = await h.dataSource.query(`SELECT workflow_started_at FROM payment_order WHERE id = $1`, [o.orderId]);
+    assert.ok(rows[0]!.workflow_started_at);
   });
 
   it('an order whose amount is not the sum of its lines is not projected', async () => {
