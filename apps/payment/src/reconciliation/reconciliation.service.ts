@@ -57,6 +57,10 @@ export class ReconciliationService {
     for (const o of late) {
       await this.orders.startRefund(o, 'late-payment').catch((err: unknown) => this.logger.warn('starting a late-payment refund failed', { orderId: o.id, err }));
     }
+    // A nonce older than the timestamp window can never be replayed (stale is refused first).
+    await this.dataSource.query(`DELETE FROM notification_nonce WHERE received_at < now() - make_interval(secs => $1)`, [
+      2 * this.config.PAYMENT_NOTIFY_WINDOW_SECONDS + 60,
+    ]);
     return { checked: open.length, applied, closed, lateRefunds: late.length };
   }
 
