@@ -24,6 +24,8 @@ export function platformSecrets() {
     }
   };
   ensure('jwtSecret', () => randomBytes(48).toString('base64url'));
+  // Shared by the payment service's sandbox provider and its notify endpoint (HMAC-SHA256).
+  ensure('paymentNotifySecret', () => randomBytes(48).toString('base64url'));
   ensure('demoPassword', () => `Demo${randomBytes(4).toString('hex')}9`);
   ensure('generatedAdminPassword', () => `Adm${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')}7`);
   if (changed) writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -31,7 +33,7 @@ export function platformSecrets() {
   return { ...secrets, adminPassword, adminPasswordGenerated: !process.env.CERTHUB_ADMIN_PASSWORD };
 }
 
-export function serviceEnv({ infra, databaseUrl, jwtSecret, profile }) {
+export function serviceEnv({ infra, databaseUrl, jwtSecret, paymentNotifySecret, profile }) {
   return {
     ...process.env,
     NODE_ENV: profile === 'production' ? 'production' : 'development',
@@ -41,6 +43,7 @@ export function serviceEnv({ infra, databaseUrl, jwtSecret, profile }) {
     TEMPORAL_ADDRESS: infra.temporal.address,
     TEMPORAL_NAMESPACE: 'default',
     CERTHUB_JWT_SECRET: jwtSecret,
+    PAYMENT_SANDBOX_NOTIFY_SECRET: paymentNotifySecret,
     WORKFLOW_BUNDLE_DIR: join(repoRoot, 'dist', 'workflow-bundles'),
     HOST: '127.0.0.1',
   };
@@ -138,7 +141,7 @@ export async function startPlatform({ infra, profile = 'embedded', database = 'c
   }
   // Where each service finds the others it calls (e.g. exam → identity, payment): IDENTITY_SERVICE_URL …
   const serviceLinks = Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_SERVICE_URL`, `http://127.0.0.1:${s.port}`]));
-  const env = { ...serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, profile }), ...serviceLinks };
+  const env = { ...serviceEnv({ infra, databaseUrl, jwtSecret: secrets.jwtSecret, paymentNotifySecret: secrets.paymentNotifySecret, profile }), ...serviceLinks };
   // A service of another clone on our port would answer our health checks: refuse to start.
   const { portAnswers } = await import('./infra/proc.mjs');
   for (const s of [...SERVICES, GATEWAY]) {

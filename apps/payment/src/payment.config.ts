@@ -1,0 +1,44 @@
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { PlatformConfig } from '@certhub/config';
+
+export class PaymentConfig extends PlatformConfig {
+  override PORT: number = 3103;
+
+  /**
+   * Shared secret of the sandbox provider's notification signatures (HMAC-SHA256). Generated for
+   * the embedded default into the git-ignored data folder; never committed.
+   */
+  @IsString()
+  @MinLength(32)
+  PAYMENT_SANDBOX_NOTIFY_SECRET!: string;
+
+  /** Where the sandbox sends its notifications; default: this service's own notify endpoint. */
+  @IsOptional()
+  @IsString()
+  PAYMENT_SANDBOX_NOTIFY_URL?: string;
+
+  /** Prefix of the pay page URL handed to the browser (default: relative, through the gateway). */
+  @IsString()
+  PAYMENT_SANDBOX_PAY_BASE_URL: string = '';
+
+  /** Accepted clock difference of a notification's timestamp (seconds). */
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  PAYMENT_NOTIFY_WINDOW_SECONDS: number = 300;
+
+  /** How often the sandbox's notification sender looks for due notifications (ms). */
+  @IsInt()
+  @Min(20)
+  PAYMENT_SANDBOX_SEND_INTERVAL_MS: number = 200;
+
+  /** How often pending payments are reconciled with the provider (ms). */
+  @IsInt()
+  @Min(1000)
+  PAYMENT_RECONCILE_INTERVAL_MS: number = 30_000;
+
+  /** Payments open for longer than this are queried at the provider by reconciliation (seconds). */
+  @IsInt()
+  @Min(0)
+  PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
+}

@@ -1,0 +1,148 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { ExamTopics } from '@certhub/contracts';
+import type { Logger } from '@certhub/logging';
+import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import type { OutboxWriter } from '@certhub/persistence';
+import { createDomainWorker } from '@certhub/temporal';
+import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
+import { PAYMENT_SCHEMA } from './database';
+import type { OrderService } from './orders/order.service';
+import type { PaymentConfig } from './payment.config';
+import type { PaymentProvider } from './provider/payment-provider';
+import type { ReconciliationService } from './reconciliation/reconciliation.service';
+import { createPaymentActivities } from './refunds/refund.activities';
+import { SandboxPaymentProvider } from './sandbox/sandbox-provider';
+
+export interface PaymentRuntimeDeps {
+  config: PaymentConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  outbox: OutboxWriter;
+  provider: PaymentProvider;
+  temporal: Client;
+  orders: OrderService;
+  reconciliation: ReconciliationService;
+  bundleDir: string;
+}
+
+/**
+ * The payment service's background parts: the outbox relay, the consumer of placed orders and
+ * refund requests, the Temporal worker (queue `payment`), the sandbox's notification sender and
+ * the reconciliation of pending payments.
+ */
+@Injectable()
+export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  private producer?: SerializedProducer;
+  private relay?: OutboxRelay;
+  private consumer?: IdempotentConsumer;
+  private worker?: Worker;
+  private workerConnection?: NativeConnection;
+  private workerRun?: Promise<void>;
+  private timers: NodeJS.Timeout[] = [];
+  private running = new Set<Promise<unknown>>();
+  private stopping = false;
+
+  constructor(private readonly deps: PaymentRuntimeDeps) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { config, logger, dataSource, orders } = this.deps;
+    const kafka = createKafka({ clientId: 'payment', brokers: config.KAFKA_BROKERS, logger: logger.child('kafka') });
+    await ensureTopics(kafka);
+    this.producer = new SerializedProducer(kafka);
+    await this.producer.connect();
+    this.relay = new OutboxRelay({
+      connection: { connectionString: config.DATABASE_URL },
+      schema: PAYMENT_SCHEMA,
+      producer: this.producer,
+      logger: logger.child('outbox-relay'),
+    });
+    await this.relay.start();
+
+    this.consumer = new IdempotentConsumer({
+      kafka,
+      groupId: `payment.orders${config.KAFKA_GROUP_SUFFIX}`,
+      dataSource,
+      producer: this.producer,
+      logger: logger.child('consumer'),
+    })
+      .on(ExamTopics.OrderPlaced, (event, manager) => orders.project(event, manager))
+      .on(ExamTopics.RefundRequested, (event, manager) => orders.refundRequested(event, manager));
+    await this.consumer.start();
+
+    if (config.RUN_WORKER === 'true') await this.startWorker();
+
+    const provider = this.deps.provider;
+    if (provider instanceof SandboxPaymentProvider) {
+      this.every(config.PAYMENT_SANDBOX_SEND_INTERVAL_MS, () => provider.sendDue(logger.child('sandbox')));
+    }
+    this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
+    this.every(5000, () => orders.startMissingWorkflows());
+  }
+
+  /** Runs `job` every `ms`, never two at once, never after shutdown began. */
+  private every(ms: number, job: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || this.stopping) return;
+      busy = true;
+      const run = job()
+        .catch((err: unknown) => this.deps.logger.warn('background job failed', { err }))
+        .finally(() => {
+          busy = false;
+          this.running.delete(run);
+        });
+      this.running.add(run);
+    }, ms);
+    this.timers.push(timer);
+  }
+
+  async startWorker(): Promise<void> {
+    const { config, logger } = this.deps;
+    const { worker, connection } = await createDomainWorker({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: PAYMENT_TASK_QUEUE,
+      domain: 'payment',
+      bundleDir: this.deps.bundleDir,
+      activities: createPaymentActivities({
+        dataSource: this.deps.dataSource,
+        outbox: this.deps.outbox,
+        provider: this.deps.provider,
+        orders: this.deps.orders,
+        logger: logger.child('activities'),
+      }),
+    });
+    this.worker = worker;
+    this.workerConnection = connection;
+    this.workerRun = worker.run().catch((err: unknown) => {
+      logger.error('payment worker stopped with an error', { err });
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
+  /** Health: the worker (when this process runs one) must be running. */
+  assertRunning(): void {
+    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
+      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    }
+    if (!this.producer) throw new Error('kafka producer not connected');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled([...this.running]);
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun;
+    await this.workerConnection?.close().catch(() => undefined);
+    await this.consumer?.stop();
+    await this.relay?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.deps.temporal.connection.close().catch(() => undefined);
+    await this.deps.dataSource.destroy().catch(() => undefined);
+  }
+}
