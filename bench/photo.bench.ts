@@ -30,7 +30,7 @@ import {
   PHOTO_OUTPUT_HEIGHT,
   PHOTO_OUTPUT_WIDTH,
 } from '../apps/identity/src/photo/photo-audit';
-import { random } from '../apps/identity/src/testing/sample-photos';
+import { random } from '@certhub/testing';
 
 interface BenchPhoto {
   jpeg: Buffer;

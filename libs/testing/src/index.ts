@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './kafka-probe';
 export * from './fake-workbench';
 export * from './service-process';
+export * from './sample-photos';

@@ -16,7 +16,7 @@ import {
   type PhotoRule,
 } from './photo-audit';
 
-import { BLUE, makePhoto, RED, type Rgb } from '../testing/sample-photos';
+import { BLUE, makePhoto, RED, type Rgb } from '@certhub/testing';
 
 function failedRules(result: PhotoAuditResult): PhotoRule[] {
   return result.checks.filter((c) => !c.passed).map((c) => c.rule);

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { IdentityTopics } from '@certhub/contracts';
 import { KafkaProbe, testEnvironment } from '@certhub/testing';
 import { IdentityHarness } from '../testing/identity-harness';
-import { makePhoto } from '../testing/sample-photos';
+import { makePhoto } from '@certhub/testing';
 
 type Body = Record<string, unknown> & { code?: string; checks?: Array<{ rule: string; passed: boolean; code: string; messageZh: string }> };
 
