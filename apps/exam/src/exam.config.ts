@@ -16,7 +16,7 @@ export class ExamConfig extends PlatformConfig {
   @IsInt()
   @Min(100)
   @Max(30_000)
-  PAYMENT_TIMEOUT_MS: number = 5000;
+  CALL_TIMEOUT_MS: number = 5000;
 
   /** The availability snapshot of a period is refreshed at most this often (one query each time). */
   @IsInt()

@@ -131,6 +131,7 @@ describe('orders and seats (EX-8, ST-1 … ST-3)', () => {
     const notReady = await h.request<Body>('DELETE', `/api/v1/exam/registrations/${id}/order`, { token: c!.token });
     assert.equal(notReady.status, 409);
     assert.equal(notReady.body.code, 'EXAM_ORDER_NOT_READY');
+    assert.equal(notReady.headers['retry-after'], '1');
     h.stub.cancelAnswers.set(orderId, 'error');
     assert.equal((await h.request<Body>('DELETE', `/api/v1/exam/registrations/${id}/order`, { token: c!.token })).status, 503);
     assert.equal((await h.pool(periodId, 'GEN', 'BJ')).held, 1, 'nothing released while the payment service did not cancel');

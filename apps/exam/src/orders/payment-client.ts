@@ -17,7 +17,7 @@ export class PaymentClient {
       method: 'POST',
       headers: { authorization: authorization ?? '', 'content-type': 'application/json', 'x-request-id': requestId },
       body: '{}',
-      signal: AbortSignal.timeout(this.config.PAYMENT_TIMEOUT_MS),
+      signal: AbortSignal.timeout(this.config.CALL_TIMEOUT_MS),
     });
     const text = await res.text();
     let body: { status?: string; code?: string } = {};

@@ -23,7 +23,7 @@ export class IdentityDirectory {
     try {
       res = await fetch(`${this.config.IDENTITY_SERVICE_URL}/api/v1/identity/me`, {
         headers: { authorization: authorization ?? '', accept: 'application/json' },
-        signal: AbortSignal.timeout(this.config.PAYMENT_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.config.CALL_TIMEOUT_MS),
       });
     } catch {
       throw ExamErrors.error('EXAM_IDENTITY_UNAVAILABLE');

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequestId, RequireAccountType, type Caller } from '@certhub/service-kit';
 import { ExamErrors } from '../exam.errors';
 import { OrderService } from '../orders/order.service';
@@ -63,8 +64,20 @@ export class RegistrationController {
 
   @Delete('registrations/:id/order')
   @ApiOperation({ summary: 'ST-3: cancel the unpaid order (through the payment service); its seats are released' })
-  cancel(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @RequestId() requestId: string, @Headers('authorization') authorization?: string) {
-    return this.orders.cancel(id, caller.sub, authorization, requestId);
+  async cancel(
+    @CurrentCaller() caller: Caller,
+    @Param('id', idPipe) id: string,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('authorization') authorization?: string,
+  ) {
+    try {
+      return await this.orders.cancel(id, caller.sub, authorization, requestId);
+    } catch (err) {
+      // The payment order is created from the order event within milliseconds: retry shortly.
+      if (ExamErrors.is(err, 'EXAM_ORDER_NOT_READY') || ExamErrors.is(err, 'EXAM_PAYMENT_UNAVAILABLE')) void reply.header('retry-after', '1');
+      throw err;
+    }
   }
 
   @Post('registrations/:id/city-change')

@@ -149,6 +149,25 @@ describe('registration steps (EX-2 … EX-7, EX-9)', () => {
     assert.equal(after[0]!.seq, 9999, 'the full hour is left as it was');
   });
 
+  it('refuses every step and the order once the registration window has closed, and changes nothing', async () => {
+    const own = await h.importPeriod(openPeriod());
+    const o = await h.offerings(own);
+    const [c] = await h.candidates(1);
+    const id = await h.readyRegistration(c!, own, [o['GEN']!], 'BJ');
+    await h.dataSource.query(`UPDATE exam_period SET registration_closes_at = now() - interval '1 second' WHERE id = $1`, [own]);
+    for (const [path, body] of [['info', VALID_INFO], ['subjects', { offeringIds: [o['QMS-1']] }], ['city', { cityCode: 'SH' }]] as const) {
+      const res = await h.request<Body>('PUT', `/api/v1/exam/registrations/${id}/${path}`, { token: c!.token, body });
+      assert.equal(res.status, 409, path);
+      assert.equal(res.body.code, 'EXAM_REGISTRATION_CLOSED', path);
+    }
+    const order = await h.order(c!, id);
+    assert.equal(order.status, 409);
+    assert.equal(order.body.code, 'EXAM_REGISTRATION_CLOSED');
+    assert.deepEqual(await h.pool(own, 'GEN', 'BJ'), { code: 'GEN', city_code: 'BJ', quota: 100, held: 0, paid: 0 });
+    const stored = await h.dataSource.query(`SELECT city_code FROM registration WHERE id = $1`, [id]);
+    assert.equal(stored[0].city_code, 'BJ');
+  });
+
   it("answers 404 for another person's registration, to read or to change", async () => {
     const [owner, other] = await h.candidates(2);
     const id = (await start(owner!)).body.id;
