@@ -186,6 +186,20 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.equal(late.status, 409);
   });
 
+  it('at the deadline the provider is asked first: a payment whose notification was dropped makes the order paid, not expired', async () => {
+    const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString(), invoice: { type: 'none', title: null, taxId: null } });
+    const { body: p } = await pay(order.orderId, token);
+    await sandboxPay(p.paymentId, { notify: 'drop' });
+    await h.waitForStatus(order.orderId, 'paid', 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await h.outboxTopics(order.orderId), [PaymentTopics.OrderPaid]);
+    const view = await h.request<{ status: string; invoice: unknown }>('GET', `/api/v1/payment/orders/${order.orderId}`, { token });
+    assert.equal(view.body.status, 'paid');
+    assert.equal(view.body.invoice, null, 'no invoice was requested');
+    const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).result();
+    assert.deepEqual(wf, { orderId: order.orderId, status: 'paid', via: 'deadline' });
+  });
+
   it('a payment arriving after expiry (provider could not close) is refunded automatically', async () => {
     const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString() });
     const { body: p } = await pay(order.orderId, token);
