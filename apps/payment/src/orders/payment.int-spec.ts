@@ -173,6 +173,12 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.ok(report.body.differences.some((d) => d.kind === 'missing-notification' && d.reference === p.paymentId && d.resolution === 'applied'));
     assert.equal((await h.request('GET', `/api/v1/payment/admin/reconciliation/${date}`, { token })).status, 403);
     assert.equal((await h.request<{ code: string }>('GET', `/api/v1/payment/admin/reconciliation/2026-13-99`, { token: h.token(undefined, ['admin'], 'staff') })).body.code, 'PAYMENT_DATE_INVALID');
+    // The scheduled comparison runs yesterday's statement once.
+    const reconciliation = h.app.get(ReconciliationService);
+    const far = new Date(Date.UTC(2031, 0, 1, 12) + Math.floor(Math.random() * 3000) * 24 * 3600_000);
+    const ran = await reconciliation.runDueStatement(far);
+    assert.equal(ran, chinaDate(new Date(far.getTime() - 24 * 3600_000)));
+    assert.equal(await reconciliation.runDueStatement(far), undefined);
   });
 
   it('expires at the deadline (workflow), then refuses to pay; the provider payment is closed', async () => {
