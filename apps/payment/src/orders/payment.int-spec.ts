@@ -78,6 +78,11 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.equal(notYet.status, 409);
     assert.equal(notYet.body.code, 'PAYMENT_ORDER_NOT_READY');
     assert.equal(notYet.headers['retry-after'], '1');
+    // A burst of double submits on a fresh order: one payment.
+    const fresh = await h.placeOrder();
+    const burst = await Promise.all([0, 1, 2, 3, 4].map(() => pay(fresh.order.orderId, fresh.token)));
+    assert.deepEqual(burst.map((r) => r.status), [201, 201, 201, 201, 201]);
+    assert.equal(new Set(burst.map((r) => r.body.paymentId)).size, 1);
     const page = await h.request('GET', first.body.payUrl);
     assert.equal(page.status, 200);
     assert.match(String(page.body), /¥550\.50/);
@@ -209,7 +214,7 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
   it('a payment arriving after expiry (provider could not close) is refunded automatically', async () => {
     const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString() });
     const { body: p } = await pay(order.orderId, token);
-    await h.request('PUT', '/api/v1/sandbox/payments/switches', { body: { name: 'fail-closes', remaining: 1 } });
+    await h.request('PUT', '/api/v1/sandbox/payments/switches', { body: { name: 'fail-closes', remaining: 2 } });
     await h.waitForStatus(order.orderId, 'expired', 30_000);
     assert.equal((await sandboxPay(p.paymentId)).status, 200);
     await eventually(async () => (await h.outboxTopics(order.orderId)).includes(PaymentTopics.OrderRefunded), { timeoutMs: 30_000, what: 'late payment refunded' });
