@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { PlatformConfig } from '@certhub/config';
 
 export class PaymentConfig extends PlatformConfig {
@@ -6,11 +7,14 @@ export class PaymentConfig extends PlatformConfig {
 
   /**
    * Shared secret of the sandbox provider's notification signatures (HMAC-SHA256). Generated for
-   * the embedded default into the git-ignored data folder; never committed.
+   * the embedded default into the git-ignored data folder; never committed. Required in
+   * production; elsewhere a missing one is replaced by a random secret of this process (enough
+   * when the same process sends and receives, e.g. another service's tests starting this one).
    */
+  @ValidateIf((c: PaymentConfig) => c.CERTHUB_PROFILE === 'production' || c.PAYMENT_SANDBOX_NOTIFY_SECRET !== undefined)
   @IsString()
   @MinLength(32)
-  PAYMENT_SANDBOX_NOTIFY_SECRET!: string;
+  PAYMENT_SANDBOX_NOTIFY_SECRET?: string;
 
   /** Where the sandbox sends its notifications; default: this service's own notify endpoint. */
   @IsOptional()
@@ -41,4 +45,10 @@ export class PaymentConfig extends PlatformConfig {
   @IsInt()
   @Min(0)
   PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
+
+  /** The sandbox notification secret; outside production a missing one is generated once per process. */
+  get notifySecret(): string {
+    this.PAYMENT_SANDBOX_NOTIFY_SECRET ??= randomBytes(32).toString('base64url');
+    return this.PAYMENT_SANDBOX_NOTIFY_SECRET;
+  }
 }

@@ -41,7 +41,7 @@ export class PaymentModule {
         provide: PaymentProvider,
         inject: [DataSource],
         useFactory: (ds: DataSource) =>
-          options.provider?.(ds) ?? new SandboxPaymentProvider(ds, { secret: config.PAYMENT_SANDBOX_NOTIFY_SECRET, payBaseUrl: config.PAYMENT_SANDBOX_PAY_BASE_URL }),
+          options.provider?.(ds) ?? new SandboxPaymentProvider(ds, { secret: config.notifySecret, payBaseUrl: config.PAYMENT_SANDBOX_PAY_BASE_URL }),
       },
       {
         provide: Client,

@@ -80,6 +80,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     }
     this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
     this.every(5000, () => orders.startMissingWorkflows());
+    this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
   }
 
   /** Runs `job` every `ms`, never two at once, never after shutdown began. */

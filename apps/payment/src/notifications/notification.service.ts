@@ -23,7 +23,7 @@ export class NotificationService {
     const { timestamp, nonce, signature } = headers;
     if (body === undefined || !timestamp || !nonce || !signature) throw PaymentErrors.error('PAYMENT_NOTIFY_INVALID', { field: 'body' });
     if (!/^\d{1,12}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) throw PaymentErrors.error('PAYMENT_NOTIFY_INVALID', { field: 'nonce' });
-    if (!signatureMatches(this.config.PAYMENT_SANDBOX_NOTIFY_SECRET, timestamp, nonce, body, signature)) {
+    if (!signatureMatches(this.config.notifySecret, timestamp, nonce, body, signature)) {
       this.logger.warn('notification with a bad signature refused');
       throw PaymentErrors.error('PAYMENT_NOTIFY_SIGNATURE', { field: 'signature' });
     }

@@ -379,6 +379,8 @@ export class OrderService {
         await this.outbox.append(manager, { topic: PaymentTopics.OrderExpired, subjectId: orderId, data: { orderId, expiredAt: rows[0].closed_at.toISOString() } });
       }
     });
+    // A payment created by a pay call that slipped in before the update is closed too (paid → refunded as late).
+    await this.queryAndClose(orderId);
     return this.status(orderId);
   }
 
@@ -416,6 +418,8 @@ export class OrderService {
       return rows[0].closed_at;
     });
     if (cancelled) {
+      // A payment created by a pay call that slipped in before the update is closed too.
+      await this.queryAndClose(orderId);
       await this.signalSettled(orderId, 'cancelled');
       return { orderId, status: 'cancelled', cancelledAt: cancelled.toISOString() };
     }

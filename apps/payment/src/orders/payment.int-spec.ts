@@ -78,6 +78,11 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.equal(notYet.status, 409);
     assert.equal(notYet.body.code, 'PAYMENT_ORDER_NOT_READY');
     assert.equal(notYet.headers['retry-after'], '1');
+    // A burst of double submits on a fresh order: one payment.
+    const fresh = await h.placeOrder();
+    const burst = await Promise.all([0, 1, 2, 3, 4].map(() => pay(fresh.order.orderId, fresh.token)));
+    assert.deepEqual(burst.map((r) => r.status), [201, 201, 201, 201, 201]);
+    assert.equal(new Set(burst.map((r) => r.body.paymentId)).size, 1);
     const page = await h.request('GET', first.body.payUrl);
     assert.equal(page.status, 200);
     assert.match(String(page.body), /¥550\.50/);
@@ -173,6 +178,12 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.ok(report.body.differences.some((d) => d.kind === 'missing-notification' && d.reference === p.paymentId && d.resolution === 'applied'));
     assert.equal((await h.request('GET', `/api/v1/payment/admin/reconciliation/${date}`, { token })).status, 403);
     assert.equal((await h.request<{ code: string }>('GET', `/api/v1/payment/admin/reconciliation/2026-13-99`, { token: h.token(undefined, ['admin'], 'staff') })).body.code, 'PAYMENT_DATE_INVALID');
+    // The scheduled comparison runs yesterday's statement once.
+    const reconciliation = h.app.get(ReconciliationService);
+    const far = new Date(Date.UTC(2031, 0, 1, 12) + Math.floor(Math.random() * 3000) * 24 * 3600_000);
+    const ran = await reconciliation.runDueStatement(far);
+    assert.equal(ran, chinaDate(new Date(far.getTime() - 24 * 3600_000)));
+    assert.equal(await reconciliation.runDueStatement(far), undefined);
   });
 
   it('expires at the deadline (workflow), then refuses to pay; the provider payment is closed', async () => {
@@ -186,10 +197,24 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.equal(late.status, 409);
   });
 
+  it('at the deadline the provider is asked first: a payment whose notification was dropped makes the order paid, not expired', async () => {
+    const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString(), invoice: { type: 'none', title: null, taxId: null } });
+    const { body: p } = await pay(order.orderId, token);
+    await sandboxPay(p.paymentId, { notify: 'drop' });
+    await h.waitForStatus(order.orderId, 'paid', 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await h.outboxTopics(order.orderId), [PaymentTopics.OrderPaid]);
+    const view = await h.request<{ status: string; invoice: unknown }>('GET', `/api/v1/payment/orders/${order.orderId}`, { token });
+    assert.equal(view.body.status, 'paid');
+    assert.equal(view.body.invoice, null, 'no invoice was requested');
+    const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).result();
+    assert.deepEqual(wf, { orderId: order.orderId, status: 'paid', via: 'deadline' });
+  });
+
   it('a payment arriving after expiry (provider could not close) is refunded automatically', async () => {
     const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString() });
     const { body: p } = await pay(order.orderId, token);
-    await h.request('PUT', '/api/v1/sandbox/payments/switches', { body: { name: 'fail-closes', remaining: 1 } });
+    await h.request('PUT', '/api/v1/sandbox/payments/switches', { body: { name: 'fail-closes', remaining: 2 } });
     await h.waitForStatus(order.orderId, 'expired', 30_000);
     assert.equal((await sandboxPay(p.paymentId)).status, 200);
     await eventually(async () => (await h.outboxTopics(order.orderId)).includes(PaymentTopics.OrderRefunded), { timeoutMs: 30_000, what: 'late payment refunded' });

@@ -64,6 +64,16 @@ export class ReconciliationService {
     return { checked: open.length, applied, closed, lateRefunds: late.length };
   }
 
+  /** The scheduled daily comparison: yesterday's statement (China date), once. Returns the date run, if any. */
+  async runDueStatement(now = new Date()): Promise<string | undefined> {
+    const yesterday = chinaDate(new Date(now.getTime() - 24 * 3600_000));
+    const done: unknown[] = await this.dataSource.query(`SELECT 1 FROM reconciliation_run WHERE business_date = $1`, [yesterday]);
+    if (done.length > 0) return undefined;
+    const report = await this.daily(yesterday);
+    if (report.differences.length > 0) this.logger.warn('daily statement has differences', { date: yesterday, differences: report.differences.length });
+    return yesterday;
+  }
+
   /** Compares the provider's statement of a China business date with our records. */
   async daily(date: string) {
     const statement = await this.provider.dailyStatement(date);
