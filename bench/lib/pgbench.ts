@@ -37,6 +37,8 @@ export async function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
     const u = new URL(run.url);
     const args = [
       '-n', // no vacuum of pgbench's own tables
+      // Extended protocol: \gset variables (uuids, text) are bound as parameters, like a driver does.
+      '-M', 'extended',
       '-c', String(run.clients),
       '-j', String(Math.min(run.clients, 4)),
       '-t', String(run.transactionsPerClient),
