@@ -79,8 +79,52 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
       this.every(config.PAYMENT_SANDBOX_SEND_INTERVAL_MS, () => provider.sendDue(logger.child('sandbox')));
     }
     this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
-    this.every(5000, () => orders.startMissingWorkflows());
+    // Deadline workflows of projected orders: woken by each projected order, and every 5 s.
+    const starter = this.loop(5000, async () => (await orders.startMissingWorkflows()) > 0);
+    orders.onProjected = starter;
     this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
+  }
+
+  /**
+   * Runs `job` again and again while it reports more to do, then every `ms` or when woken;
+   * never two at once, never after shutdown began. Returns the wake-up.
+   */
+  private loop(ms: number, job: () => Promise<boolean>): () => void {
+    let busy = false;
+    let again = false;
+    const kick = () => {
+      if (this.stopping) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      const run = (async () => {
+        do {
+          again = false;
+          try {
+            if (await job()) again = true;
+          } catch (err) {
+            this.deps.logger.warn('background job failed', { err });
+            again = false;
+          }
+        } while (again && !this.stopping);
+      })().finally(() => {
+        busy = false;
+        this.running.delete(run);
+      });
+      this.running.add(run);
+    };
+    this.timers.push(setInterval(kick, ms));
+    // Woken from inside a transaction that has not committed yet: run a moment later, once for a burst.
+    let pending: NodeJS.Timeout | undefined;
+    return () => {
+      if (pending || this.stopping) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        kick();
+      }, 50);
+    };
   }
 
   /** Runs `job` every `ms`, never two at once, never after shutdown began. */

@@ -63,7 +63,13 @@ export class OrderService {
 
   // ---- projection ----
 
-  /** `exam.order.placed.v1`: the payment order (same id) and its deadline workflow; a duplicate is harmless. */
+  /**
+   * `exam.order.placed.v1`: the payment order (same id); a duplicate is harmless. The deadline
+   * workflow is started by {@link startMissingWorkflows} right after the commit (the runtime's
+   * starter is woken by {@link onProjected}): a burst of orders at registration opening, or a
+   * backlog after an outage, is stored at the speed of the database, and the workflows follow at
+   * Temporal's pace, soonest deadline first, with their absolute deadlines unchanged.
+   */
   async project(event: EventEnvelope<OrderPlacedV1>, manager: EntityManager): Promise<void> {
     const o = event.data;
     if (sumOfLines(o.lines) !== o.amountFen) {
@@ -75,15 +81,11 @@ export class OrderService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11) ON CONFLICT (id) DO NOTHING`,
       [o.orderId, o.candidateId, o.registrationId, o.businessNo, o.periodId, o.periodName, o.amountFen, JSON.stringify(o.lines), JSON.stringify(o.invoice), o.placedAt, o.expiresAt],
     );
-    // The order is kept even when Temporal is unreachable now: the runtime starts the workflow later.
-    try {
-      const { alreadyStarted } = await this.startDeadline({ id: o.orderId, expires_at: new Date(o.expiresAt), business_no: o.businessNo });
-      await manager.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [o.orderId]);
-      this.logger.info('payment order projected', { orderId: o.orderId, alreadyStarted });
-    } catch (err) {
-      this.logger.warn('payment order projected; its deadline workflow starts later', { orderId: o.orderId, err });
-    }
+    this.onProjected?.();
   }
+
+  /** Set by the runtime: wakes the workflow starter. */
+  onProjected?: () => void;
 
   private startDeadline(order: { id: string; expires_at: Date; business_no: string }) {
     return startWorkflowOnce(this.temporal, orderPayment, order.id, {
@@ -97,17 +99,30 @@ export class OrderService {
     });
   }
 
-  /** Starts the deadline workflows that could not be started when their orders were projected. */
-  async startMissingWorkflows(limit = 100): Promise<number> {
+  /**
+   * Starts the deadline workflows of projected orders that have none yet, soonest deadline
+   * first, `concurrency` starts at a time; returns how many were started. Starting is
+   * idempotent (workflow id per order), so two starters or a crash between start and mark are
+   * harmless.
+   */
+  async startMissingWorkflows(limit = 200, concurrency = 8): Promise<number> {
     const rows: Array<{ id: string; expires_at: Date; business_no: string }> = await this.dataSource.query(
-      `SELECT id, expires_at, business_no FROM payment_order WHERE workflow_started_at IS NULL ORDER BY placed_at LIMIT $1`,
+      `SELECT id, expires_at, business_no FROM payment_order WHERE workflow_started_at IS NULL ORDER BY expires_at LIMIT $1`,
       [limit],
     );
-    for (const order of rows) {
-      await this.startDeadline(order);
-      await this.dataSource.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1`, [order.id]);
-    }
-    return rows.length;
+    let next = 0;
+    let started = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
+        while (next < rows.length) {
+          const order = rows[next++]!;
+          await this.startDeadline(order);
+          await this.dataSource.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [order.id]);
+          started += 1;
+        }
+      }),
+    );
+    return started;
   }
 
   /** `exam.refund.requested.v1`: starts `refund:<orderId>` when the request matches the order. */

@@ -37,8 +37,11 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     const unknown = await h.request<{ code: string }>('GET', `/api/v1/payment/orders/${randomUUID()}`, { token });
     assert.equal(unknown.status, 404);
     assert.equal((await h.request('GET', `/api/v1/payment/orders/${order.orderId}`)).status, 401);
-    // The deadline workflow runs for it.
-    const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).describe();
+    // The deadline workflow runs for it (started right after the order was stored).
+    const wf = await eventually(
+      async () => h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).describe().catch(() => undefined),
+      { what: 'the deadline workflow' },
+    );
     assert.equal(wf.status.name, 'RUNNING');
   });
 
