@@ -101,3 +101,36 @@ describe('admission control (ST-6)', () => {
     assert.equal(isAdmissionControlled('POST', '/api/v1/payment/notifications/sandbox'), false);
   });
 });
+
+describe('admission control: refusals never wait', () => {
+  it('refuses at once a place in line that would not come up within the longest wait', async () => {
+    const ac = new AdmissionControl({ concurrency: 1, queueLimit: 1000, maxWaitMs: 100 });
+    // About 100 completions per second: a slot every ~10 ms.
+    for (let i = 0; i < 12; i++) {
+      const a = await ac.enter();
+      assert.equal(a.admitted, true);
+      await new Promise((r) => setTimeout(r, 10));
+      (a as Extract<Admission, { admitted: true }>).release();
+    }
+    const hold = await ac.enter();
+    assert.equal(hold.admitted, true);
+    const line: Array<Promise<Admission>> = [];
+    let refusedAt = -1;
+    for (let i = 0; i < 50; i++) {
+      const entry = ac.enter();
+      if (!(entry instanceof Promise)) {
+        assert.equal(entry.admitted, false);
+        refusedAt = i;
+        break;
+      }
+      line.push(entry);
+    }
+    // 100 ms at ~10 ms per slot: roughly the 10th in line is the first one refused, synchronously.
+    assert.ok(refusedAt >= 5 && refusedAt <= 15, `refused from place ${refusedAt + 1}`);
+    (hold as Extract<Admission, { admitted: true }>).release();
+    for (const entry of line) {
+      const a = await entry;
+      if (a.admitted) a.release();
+    }
+  });
+});

@@ -51,6 +51,13 @@ export class AdmissionControl {
       this.stats.refusedQueueFull += 1;
       return { admitted: false, retryAfterSeconds: this.retryAfterSeconds(now), reason: 'queue-full' };
     }
+    // A place in line that would not come up within the longest wait is refused now rather
+    // than after waiting for nothing: a refusal is answered at once, never after a wait.
+    const wait = this.estimatedWaitMs(this.queued + 1, now);
+    if (wait !== null && wait > this.options.maxWaitMs) {
+      this.stats.refusedQueueFull += 1;
+      return { admitted: false, retryAfterSeconds: this.retryAfterSeconds(now), reason: 'queue-full' };
+    }
     this.stats.queued += 1;
     return new Promise<Admission>((resolve) => {
       const waiter: Waiter = {
@@ -72,6 +79,24 @@ export class AdmissionControl {
       this.waiting.push(waiter);
       this.queued += 1;
     });
+  }
+
+  /** Recent completions per millisecond, or null without enough history. */
+  private completionRate(now: number): number | null {
+    const n = Math.min(this.completed, WINDOW);
+    if (n < 8) return null;
+    const newest = this.completions[(this.completed - 1) % WINDOW]!;
+    const oldest = this.completions[(this.completed - n) % WINDOW]!;
+    // History older than a few seconds says little about now.
+    if (now - newest > 2000) return null;
+    const span = Math.max(now, newest) - oldest;
+    return span > 0 ? (n - 1) / span : null;
+  }
+
+  /** How long the `position`-th in line would wait for a slot at the recent completion rate. */
+  estimatedWaitMs(position: number, now = performance.now()): number | null {
+    const rate = this.completionRate(now);
+    return rate === null ? null : position / rate;
   }
 
   /**

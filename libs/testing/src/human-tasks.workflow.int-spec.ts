@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { completeTaskUpdate, openTasksQuery, rescheduleTaskSignal, WORKBENCH_TASK_QUEUE, type TaskCompletion } from '@certhub/human-tasks';
 import { FakeWorkbench } from './fake-workbench';
-import { testEnvironment, unique } from './test-env';
+import { eventually, testEnvironment, unique } from './test-env';
 
 // The helper of @certhub/human-tasks, tested here (beside FakeWorkbench) so that the libraries
 // do not depend on each other in a circle. The sample workflow lives in human-tasks' testing folder.
@@ -128,6 +128,8 @@ describe('human tasks in a workflow (time-skipping server): due dates in working
       const handle = await start({});
       const round1 = await fake.openTask('sample:');
       await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(round1, 'return', '请补充审核记录')] });
+      // The accepted Update closes the task in an activity after it: wait for that, or round 1 may still look open.
+      await eventually(async () => fake.get(round1.input.key).closed, { what: 'round 1 closed' });
       await handle.signal(resubmitSignal);
       const round2 = await fake.openTask('sample:');
       assert.equal(round2.input.round, 2);
