@@ -208,9 +208,9 @@ async function main(): Promise<void> {
   // 3. 10 × peak, open loop: the excess must be refused fast while the orders keep flowing.
   const overloadRate = Math.max(10, Math.floor(peakRate * 10));
   const overloadTotal = overloadRate * OVERLOAD_SECONDS;
-  // Only what is admitted consumes a registration; a refused candidate may retry later.
-  const overloadSet = await seedReady(db, period, Math.min(overloadTotal, Math.ceil(peakRate * OVERLOAD_SECONDS * 1.5) + 500), 'BJ');
-  const overload = await openLoop(overloadRate, overloadTotal, (i) => orderRequest(http, overloadSet[i % overloadSet.length]!));
+  // Every request its own candidate: an admitted one always places a new order.
+  const overloadSet = await seedReady(db, period, overloadTotal, 'BJ');
+  const overload = await openLoop(overloadRate, overloadTotal, (i) => orderRequest(http, overloadSet[i]!));
   const refusedShare = (overload.byStatus['429'] ?? 0) / overload.sent;
   log(`10 ×: offered ${overloadRate}/s → ${overload.goodputPerSecond} orders/s (${Math.round((overload.goodputPerSecond / peakRate) * 100)} % of peak); 429 share ${(refusedShare * 100).toFixed(1)} %, 429 p50 ${overload.refused.p50} ms p99 ${overload.refused.p99} ms; statuses ${JSON.stringify(overload.byStatus)}`);
 
