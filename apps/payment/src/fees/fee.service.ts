@@ -316,10 +316,13 @@ export class FeeService {
     // An online payment left open could still be paid: close it first (paid meanwhile → the fee is paid).
     if (await this.queryAndClose(feeId)) throw PaymentErrors.error('PAYMENT_FEE_PAID');
     const voucherId = randomUUID();
-    let round: number;
+    let round: number | null;
     try {
       round = await this.dataSource.transaction(async (manager) => {
         const locked = await this.ownFee(feeId, caller, manager, true);
+        // The same request, sent twice at once: the first one stored it while this one waited for the lock.
+        const same: unknown[] = await manager.query(`SELECT 1 FROM payment_fee_voucher WHERE fee_id = $1 AND request_id = $2`, [feeId, requestId]);
+        if (same.length > 0) return null;
         const again = this.notPayable(locked);
         if (again) throw again;
         const open: unknown[] = await manager.query(`SELECT 1 FROM payment WHERE fee_id = $1 AND status = 'open'`, [feeId]);
@@ -344,7 +347,7 @@ export class FeeService {
       if (winner) return this.answerVoucher(winner);
       throw PaymentErrors.error('PAYMENT_FEE_VOUCHER_UNDER_REVIEW');
     }
-    this.logger.info('payment voucher stored', { feeId, voucherId, round, contentType: type, bytes: body.length });
+    if (round !== null) this.logger.info('payment voucher stored', { feeId, voucherId, round, contentType: type, bytes: body.length });
     const voucher = (await this.voucherByRequest(feeId, requestId))!;
     return this.answerVoucher(voucher);
   }
