@@ -46,6 +46,12 @@ export class PaymentConfig extends PlatformConfig {
   @Min(0)
   PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
 
+  /** Largest accepted payment voucher (image or PDF) in bytes; also the request body limit of the service. */
+  @IsInt()
+  @Min(1024)
+  @Max(8 * 1024 * 1024)
+  PAYMENT_VOUCHER_MAX_BYTES: number = 5 * 1024 * 1024;
+
   /** The sandbox notification secret; outside production a missing one is generated once per process. */
   get notifySecret(): string {
     this.PAYMENT_SANDBOX_NOTIFY_SECRET ??= randomBytes(32).toString('base64url');

@@ -9,6 +9,8 @@ import type { OutboxWriter } from '@certhub/persistence';
 import { createDomainWorker } from '@certhub/temporal';
 import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
 import { PAYMENT_SCHEMA } from './database';
+import { createFeeActivities } from './fees/fee.activities';
+import type { FeeService } from './fees/fee.service';
 import type { OrderService } from './orders/order.service';
 import type { PaymentConfig } from './payment.config';
 import type { PaymentProvider } from './provider/payment-provider';
@@ -25,6 +27,7 @@ export interface PaymentRuntimeDeps {
   temporal: Client;
   orders: OrderService;
   reconciliation: ReconciliationService;
+  fees: FeeService;
   bundleDir: string;
 }
 
@@ -152,13 +155,16 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
       taskQueue: PAYMENT_TASK_QUEUE,
       domain: 'payment',
       bundleDir: this.deps.bundleDir,
-      activities: createPaymentActivities({
-        dataSource: this.deps.dataSource,
-        outbox: this.deps.outbox,
-        provider: this.deps.provider,
-        orders: this.deps.orders,
-        logger: logger.child('activities'),
-      }),
+      activities: {
+        ...createPaymentActivities({
+          dataSource: this.deps.dataSource,
+          outbox: this.deps.outbox,
+          provider: this.deps.provider,
+          orders: this.deps.orders,
+          logger: logger.child('activities'),
+        }),
+        ...createFeeActivities(this.deps.fees),
+      },
     });
     this.worker = worker;
     this.workerConnection = connection;

@@ -85,3 +85,4 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundResult> 
   ]);
   return { orderId: input.orderId, refunded: pending };
 }
+export * from './fee-workflows';
