@@ -70,6 +70,11 @@ describe('a transaction whose last statement travels with COMMIT; outbox entries
       `CREATE TABLE outbox_message (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, topic text NOT NULL, message_key text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz)`,
     );
     const writer = new OutboxWriter('test', schema);
+    const listener = new Client({ connectionString: testEnvironment().databaseUrl });
+    await listener.connect();
+    const woken: string[] = [];
+    listener.on('notification', (n) => woken.push(n.channel));
+    await listener.query(`LISTEN "outbox_${schema}"`);
     const subjects = Array.from({ length: 5 }, () => randomUUID());
     const envelopes = await ds.transaction((m) =>
       writer.appendAll(
@@ -85,6 +90,10 @@ describe('a transaction whose last statement travels with COMMIT; outbox entries
     assert.deepEqual(rows.map((r: { message_key: string }) => r.message_key), subjects);
     assert.deepEqual(rows.map((r: { event_id: string }) => r.event_id), envelopes.map((e) => e.eventId));
     assert.equal(rows[0].payload.type, 'identity.session.revoked.v1');
+    // The relay is woken once, at commit.
+    for (let i = 0; i < 50 && woken.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(woken, [`outbox_${schema}`]);
+    await listener.end();
     await assert.rejects(
       ds.transaction((m) => writer.appendAll(m, [{ topic: 'identity.session.revoked.v1', subjectId: 'x', data: { accountId: 'not-a-uuid' } as never }])),
       /refusing to write an invalid/,
