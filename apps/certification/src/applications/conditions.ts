@@ -71,7 +71,8 @@ export function experienceYears(periods: ConditionInput['work'], today: string):
     }
   }
   if (current) total += current[1] - current[0];
-  return Math.floor((total / DAY_MS / 365.25) * 10) / 10;
+  // 365 days a year: a calendar year with a leap day still counts as a full year.
+  return Math.floor((total / DAY_MS / 365) * 10) / 10;
 }
 
 const HIGHER_DEGREES = new Set(['doctorate', 'master', 'bachelor']);
