@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CommonErrors } from '@certhub/errors';
 import { CurrentCaller, Public, RequireAccountType, type Caller } from '@certhub/service-kit';
@@ -7,6 +7,7 @@ import { CertificationErrors } from '../certification.errors';
 import { catalogueView, RECORD_KIND_CODES, type RecordKind } from './application-catalogue';
 import { ApplicationFormDto, ConditionQueryDto, LibraryCopyDto } from './application.dtos';
 import { ApplicationService } from './application.service';
+import { AuditRecordDto, ContinuingEducationRecordDto, EducationRecordDto, ProfessionalWorkRecordDto, WorkRecordDto } from './records';
 import { ConditionService } from './condition.service';
 
 const idPipe = new ParseUUIDPipe({ exceptionFactory: () => CertificationErrors.error('CERT_APPLICATION_NOT_FOUND', { field: 'id' }) });
@@ -42,8 +43,12 @@ export class ConditionController {
 }
 
 /** Personnel registration applications (人员注册申请) of the caller: personal accounts only [003 §2.2]. */
+const RECORD_SCHEMAS = [EducationRecordDto, WorkRecordDto, ProfessionalWorkRecordDto, AuditRecordDto, ContinuingEducationRecordDto];
+const recordBody = { schema: { oneOf: RECORD_SCHEMAS.map((m) => ({ $ref: getSchemaPath(m) })), description: 'the fields of the kind in the path; all optional in a draft' } };
+
 @ApiTags('certification: registration applications')
 @ApiBearerAuth()
+@ApiExtraModels(...RECORD_SCHEMAS)
 @RequireAccountType('personal')
 @Controller('api/v1/certification/applications')
 export class ApplicationController {
@@ -97,13 +102,13 @@ export class ApplicationController {
 
   @Post(':id/records/:kind')
   @ApiOperation({ summary: 'CE-1 添加: add a record (education, work, professional-work, audit, continuing-education)' })
-  @ApiBody({ schema: { type: 'object', description: 'the fields of the kind (see the record schemas); all optional in a draft' } })
+  @ApiBody(recordBody)
   addRecord(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @Param('kind', kindPipe) kind: RecordKind, @Body() body: unknown) {
     return this.applications.addRecord(id, caller.sub, kind, body);
   }
 
   @Put(':id/records/:kind/:recordId')
-  @ApiBody({ schema: { type: 'object' } })
+  @ApiBody(recordBody)
   @ApiOperation({ summary: 'Replace a record of the application' })
   updateRecord(
     @CurrentCaller() caller: Caller,

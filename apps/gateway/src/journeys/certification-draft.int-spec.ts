@@ -203,5 +203,6 @@ describe('journey: a registration application draft with records from the basic 
     assert.ok(docs.body.paths['/api/v1/certification/applications'], Object.keys(docs.body.paths).join(', '));
     assert.ok(docs.body.paths['/api/v1/certification/applications/{id}/records/from-library']);
     assert.ok(docs.body.components.schemas.CertificationApplicationFormDto);
+    assert.ok(docs.body.components.schemas.CertificationAuditRecordDto.properties.onSiteDays, 'the record schemas are documented');
   });
 });
