@@ -17,6 +17,7 @@ export const SERVICES = [
   { name: 'identity', port: Number(env.CERTHUB_IDENTITY_PORT ?? 3101), hasDatabase: true },
   { name: 'exam', port: Number(env.CERTHUB_EXAM_PORT ?? 3102), hasDatabase: true },
   { name: 'payment', port: Number(env.CERTHUB_PAYMENT_PORT ?? 3103), hasDatabase: true },
+  { name: 'certification', port: Number(env.CERTHUB_CERTIFICATION_PORT ?? 3104), hasDatabase: true },
   { name: 'workbench', port: Number(env.CERTHUB_WORKBENCH_PORT ?? 3106), hasDatabase: true },
 ];
 

@@ -1,0 +1,44 @@
+import { IsInt, IsUrl, Max, Min } from 'class-validator';
+import { PlatformConfig } from '@certhub/config';
+
+export class CertificationConfig extends PlatformConfig {
+  override PORT: number = 3104;
+
+  /**
+   * The identity service: the caller's profile (conditions), the basic info library (records
+   * copied into an application) and the institution directory. The caller's token is forwarded
+   * (ADR 0013).
+   */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  IDENTITY_SERVICE_URL: string = 'http://127.0.0.1:3101';
+
+  /** How long a call to the identity service may take before the request answers 503. */
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  CALL_TIMEOUT_MS: number = 5000;
+
+  /** Database connections of this process. */
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DATABASE_POOL_SIZE: number = 10;
+
+  /** Largest request body in bytes (an application form or one record is a few KB). */
+  @IsInt()
+  @Min(4096)
+  @Max(1024 * 1024)
+  BODY_LIMIT_BYTES: number = 64 * 1024;
+
+  /** Open (not yet decided) registration applications one person may have at once. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAX_OPEN_APPLICATIONS: number = 10;
+
+  /** Records of one kind (education, work …) one application may hold. */
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  MAX_RECORDS_PER_KIND: number = 50;
+}

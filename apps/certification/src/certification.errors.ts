@@ -1,0 +1,31 @@
+import { defineErrors } from '@certhub/errors';
+
+/** Every refusal of the certification service, with its HTTP status and both messages. */
+export const CertificationErrors = defineErrors({
+  CERT_APPLICATION_NOT_FOUND: { status: 404, en: 'The application was not found.', zh: '未找到该申请。' },
+  CERT_RECORD_NOT_FOUND: { status: 404, en: 'The record was not found in this application.', zh: '该申请中没有这条经历。' },
+  CERT_APPLICATION_EXISTS: {
+    status: 409,
+    en: 'You already have an open application of this type and field; continue that one.',
+    zh: '您已有同一申请类型和领域的申请，请继续办理该申请。',
+  },
+  CERT_TOO_MANY_APPLICATIONS: { status: 409, en: 'You have too many open applications; finish or withdraw some first.', zh: '您未完结的申请过多，请先完成已有申请。' },
+  CERT_APPLICATION_LOCKED: {
+    status: 409,
+    en: 'The application has been submitted: it can only be edited when it is returned for rectification.',
+    zh: '申请已提交，只有在退回整改时才能修改。',
+  },
+  CERT_APPLICATION_INCOMPLETE: { status: 422, en: 'The application is not complete.', zh: '申请信息不完整。' },
+  CERT_FIELD_UNKNOWN: { status: 400, en: 'This field does not belong to the application type.', zh: '该申请类型没有此专业领域。' },
+  CERT_TYPE_REQUIRED: { status: 400, en: 'Choose the application type first.', zh: '请先选择申请类型。' },
+  CERT_KIND_GRADE_MISMATCH: { status: 400, en: 'An upgrade applies for a higher grade than trainee.', zh: '升级申请的级别须高于实习级别。' },
+  CERT_DATE_ORDER: { status: 400, en: 'The end date is before the start date.', zh: '结束日期早于开始日期。' },
+  CERT_DATE_IN_FUTURE: { status: 400, en: 'This date lies in the future.', zh: '日期不能晚于今天。' },
+  CERT_TOO_MANY_RECORDS: { status: 409, en: 'This application already holds the most records of this kind.', zh: '该类经历条数已达上限。' },
+  CERT_INSTITUTION_UNKNOWN: { status: 400, en: 'The practising institution is not a registered certification body.', zh: '执业机构不是已登记的认证机构。' },
+  CERT_LIBRARY_RECORD_NOT_FOUND: { status: 404, en: 'The record is not in your basic info library.', zh: '基本信息库中没有这条经历。' },
+  CERT_RECORD_ALREADY_COPIED: { status: 409, en: 'This library record was already added to the application.', zh: '该经历已从基本信息库添加到本申请。' },
+  CERT_IDENTITY_UNAVAILABLE: { status: 503, en: 'The identity service is not reachable right now; nothing was changed.', zh: '身份服务暂时不可用，未做任何修改。' },
+});
+
+export type CertificationErrorCode = keyof typeof CertificationErrors.catalog;

@@ -1,0 +1,27 @@
+import { DataSource } from 'typeorm';
+import { Logger } from '@certhub/logging';
+import { createServiceApp, mountHealth, mountOpenApi, runService } from '@certhub/service-kit';
+import { CertificationConfig } from './certification.config';
+import { CertificationModule } from './certification.module';
+import { CertificationRuntime } from './certification.runtime';
+
+export async function createCertificationApp(config: CertificationConfig, logger = new Logger('certification', config.LOG_LEVEL)) {
+  const app = await createServiceApp(CertificationModule.forRoot({ config, logger }), {
+    name: 'certification',
+    title: 'certhub certification service',
+    description: 'Personnel registration applications (CE-1 … CE-3): condition self-check, drafts, records, basic info library copies.',
+    logger,
+    jwtSecret: config.CERTHUB_JWT_SECRET,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  });
+  mountOpenApi(app, { title: 'certhub certification service', description: 'certification' });
+  const dataSource = app.get(DataSource);
+  const runtime = app.get(CertificationRuntime);
+  mountHealth(app, {
+    postgres: () => dataSource.query('SELECT 1'),
+    runtime: async () => runtime.assertRunning(),
+  });
+  return app;
+}
+
+runService('certification', module, CertificationConfig, createCertificationApp);

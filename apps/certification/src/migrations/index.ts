@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialSchema1795540947497 } from './1795540947497-InitialSchema';
+
+/** Generated migrations of the certification schema, in order (see docs/architecture.md, "Migrations"). */
+export const CERTIFICATION_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795540947497];
