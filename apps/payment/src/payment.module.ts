@@ -9,6 +9,7 @@ import { PAYMENT_SCHEMA, paymentDataSource } from './database';
 import { NotificationController } from './notifications/notification.controller';
 import { NotificationService } from './notifications/notification.service';
 import { OrderController } from './orders/order.controller';
+import { DeadlinePass } from './orders/deadline-pass';
 import { OrderService } from './orders/order.service';
 import { PaymentConfig } from './payment.config';
 import { PaymentRuntime } from './payment.runtime';
@@ -48,13 +49,21 @@ export class PaymentModule {
         useFactory: () => connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }),
       },
       OrderService,
+      DeadlinePass,
       NotificationService,
       ReconciliationService,
       {
         provide: PaymentRuntime,
-        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, ReconciliationService],
-        useFactory: (dataSource: DataSource, outbox: OutboxWriter, provider: PaymentProvider, temporal: Client, orders: OrderService, reconciliation: ReconciliationService) =>
-          new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, reconciliation, bundleDir }),
+        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, DeadlinePass, ReconciliationService],
+        useFactory: (
+          dataSource: DataSource,
+          outbox: OutboxWriter,
+          provider: PaymentProvider,
+          temporal: Client,
+          orders: OrderService,
+          deadlines: DeadlinePass,
+          reconciliation: ReconciliationService,
+        ) => new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, deadlines, reconciliation, bundleDir }),
       },
     ];
     const controllers: Type<unknown>[] = [OrderController, NotificationController, ReconciliationController];
