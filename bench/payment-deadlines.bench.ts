@@ -20,7 +20,7 @@
  * Prints a table and one JSON line, and appends a row to docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -53,6 +53,57 @@ function deadlines(t0: number): number[] {
   return Array.from({ length: ORDERS }, (_, i) => t0 + FROM_S * 1000 + Math.round(((TO_S - FROM_S) * 1000 * i) / Math.max(1, ORDERS - 1)));
 }
 
+/** The process listening on a loopback TCP port (Linux /proc), to read its CPU time. */
+function pidListeningOn(port: number): number | null {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]!);
+      }
+    } catch {
+      /* no such table */
+    }
+  }
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return Number(pid);
+      }
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return null;
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 when unknown. */
+function cpuSeconds(pid: number | null): number {
+  if (pid === null) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds this process and the Temporal server used during `fn`. */
+async function measured<T>(fn: () => Promise<T>): Promise<T & { cpu: { bench: number; temporal: number } }> {
+  const temporalPid = pidListeningOn(Number(testEnvironment().temporalAddress.split(':').pop()));
+  const self0 = process.cpuUsage();
+  const temporal0 = cpuSeconds(temporalPid);
+  const result = await fn();
+  const self = process.cpuUsage(self0);
+  return {
+    ...result,
+    cpu: { bench: Math.round((self.user + self.system) / 1e5) / 10, temporal: Math.round((cpuSeconds(temporalPid) - temporal0) * 10) / 10 },
+  };
+}
+
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -64,6 +115,8 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 
 interface Phase {
   drainSeconds: number;
+  /** CPU seconds of the benchmark's process (worker, service) and of the Temporal server during the phase. */
+  cpu?: { bench: number; temporal: number };
   late: Latency;
   /** Deadlines not acted on when the benchmark stopped waiting. */
   missing: number;
@@ -224,7 +277,7 @@ async function payment(h: PaymentHarness): Promise<PaymentPhase> {
       [periodId],
     )) as Array<{ id: string; status: string; late_ms: string | null }>;
     const expired = rows.filter((r) => r.status === 'expired');
-    const late = latency(expired.map((r) => Number(r.late_ms)));
+    const late = latency(expired.map((r) => Math.round(Number(r.late_ms))));
     const result: PaymentPhase = {
       drainSeconds: Math.round(drainSeconds * 10) / 10,
       settledSeconds: Math.round(settledSeconds * 10) / 10,
@@ -259,10 +312,10 @@ async function main(): Promise<void> {
   try {
     log(`${ORDERS} deadlines spread over ${FROM_S}–${TO_S} s from the start of each phase`);
     if (RUN_REFERENCE) {
-      ref = await reference();
+      ref = await measured(reference);
       await sleep(3000);
     }
-    pay = await payment(h);
+    pay = await measured(() => payment(h));
   } finally {
     await h.stop();
   }
@@ -278,10 +331,10 @@ async function main(): Promise<void> {
     seconds: Math.round((performance.now() - started) / 1000),
   };
   log('');
-  log(`| | drain s | lateness p50 ms | p99 ms | max ms | not done |`);
-  log(`|---|---|---|---|---|---|`);
-  if (ref) log(`| reference (bare sleep) | ${ref.drainSeconds.toFixed(1)} | ${ref.late.p50} | ${ref.late.p99} | ${ref.late.max} | ${ref.missing} |`);
-  log(`| payment deadlines | ${pay.drainSeconds} | ${pay.late.p50} | ${pay.late.p99} | ${pay.late.max} | ${pay.missing} |`);
+  log(`| | drain s | lateness p50 ms | p99 ms | max ms | not done | CPU s bench / Temporal |`);
+  log(`|---|---|---|---|---|---|---|`);
+  if (ref) log(`| reference (bare sleep) | ${ref.drainSeconds.toFixed(1)} | ${ref.late.p50} | ${ref.late.p99} | ${ref.late.max} | ${ref.missing} | ${ref.cpu?.bench} / ${ref.cpu?.temporal} |`);
+  log(`| payment deadlines | ${pay.drainSeconds} | ${pay.late.p50} | ${pay.late.p99} | ${pay.late.max} | ${pay.missing} | ${pay.cpu?.bench} / ${pay.cpu?.temporal} |`);
   log(`goal: every expiry on time (p99 ≤ 2000 ms late); expired although paid ${pay.expiredAlthoughPaid} (goal 0); expired early ${pay.expiredEarly} (goal 0)`);
   log(JSON.stringify(figures));
   record(figures);
@@ -296,13 +349,13 @@ function record(f: { orders: number; window: number[]; reference: Phase | null; 
     text =
       `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/payment-deadlines.bench.ts says what it does). ` +
       `Lateness = when the deadline was acted on − the deadline; the reference is bare workflows sleeping until the same deadlines on the same Temporal server in the same run.\n\n` +
-      `| date | orders | window s | reference drain s | reference late p50 / p99 / max ms | drain s | late p50 / p99 / max ms (goal p99 ≤ 2000) | not settled | expired although paid | workflows closed s | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
+      `| date | orders | window s | reference drain s | reference late p50 / p99 / max ms | drain s | late p50 / p99 / max ms (goal p99 ≤ 2000) | not settled | expired although paid | workflows closed s | CPU s service / Temporal | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   }
   const r = f.reference;
   const p = f.payment;
   const row =
     `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${f.orders} | ${f.window.join('–')} | ${r ? r.drainSeconds.toFixed(1) : '–'} | ` +
-    `${r ? `${r.late.p50} / ${r.late.p99} / ${r.late.max}` : '–'} | ${p.drainSeconds} | ${p.late.p50} / ${p.late.p99} / ${p.late.max} | ${p.missing} | ${p.expiredAlthoughPaid} | ${p.workflowsClosedSeconds ?? '–'} | ${NOTE} |`;
+    `${r ? `${r.late.p50} / ${r.late.p99} / ${r.late.max}` : '–'} | ${p.drainSeconds} | ${p.late.p50} / ${p.late.p99} / ${p.late.max} | ${p.missing} | ${p.expiredAlthoughPaid} | ${p.workflowsClosedSeconds ?? '–'} | ${p.cpu ? `${p.cpu.bench} / ${p.cpu.temporal}` : '–'} | ${NOTE} |`;
   const lines = text.split('\n');
   let i = lines.indexOf(heading);
   while (i < lines.length && !lines[i]!.startsWith('|')) i++;
