@@ -147,3 +147,31 @@ export class AdmissionControl {
     return next;
   }
 }
+
+/**
+ * The time the gateway took to answer refused requests (from the request's arrival in the
+ * handler's process to the refusal being sent): the last `size` samples, for ops and the
+ * registration benchmark (which also measures it from the client's side).
+ */
+export class RefusalTimes {
+  private readonly samples: Float64Array;
+  private count = 0;
+
+  constructor(size = 16_384) {
+    this.samples = new Float64Array(size);
+  }
+
+  record(ms: number): void {
+    this.samples[this.count % this.samples.length] = ms;
+    this.count += 1;
+  }
+
+  summary(): { n: number; p50: number; p99: number; max: number } {
+    const n = Math.min(this.count, this.samples.length);
+    if (n === 0) return { n: 0, p50: 0, p99: 0, max: 0 };
+    const sorted = this.samples.slice(0, n).sort();
+    const q = (p: number) => Math.round(sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]! * 1000) / 1000;
+    return { n: this.count, p50: q(50), p99: q(99), max: q(100) };
+  }
+}
+

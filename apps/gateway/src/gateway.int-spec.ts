@@ -210,6 +210,15 @@ describe('gateway: admission control on the registration paths (ST-6)', () => {
         assert.match(body.messageZh, /[\u4e00-\u9fff]/);
       }
       assert.equal(arrived, 4, 'the refused ones never reached the service');
+      // The admission figures count them, with the time the gateway took to refuse.
+      const figures = (await (await fetch(`${gw.url}/api/v1/gateway/admission`)).json()) as {
+        inFlight: number; queued: number; refusedQueueFull: number; refusalMs: { n: number; p50: number; max: number };
+      };
+      assert.equal(figures.inFlight, 4);
+      assert.equal(figures.queued, 4);
+      assert.equal(figures.refusedQueueFull, 22);
+      assert.equal(figures.refusalMs.n, 22);
+      assert.ok(figures.refusalMs.p50 > 0 && figures.refusalMs.p50 <= figures.refusalMs.max);
 
       // Reads are not held back by the full line.
       const read = await fetch(`${gw.url}/api/v1/exam/registrations/r1`, { headers: { 'x-forwarded-for': '10.9.9.9' } });

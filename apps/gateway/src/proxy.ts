@@ -1,10 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors } from '@certhub/errors';
 import type { Logger } from '@certhub/logging';
 import { verifyAccessToken } from '@certhub/service-kit';
 import type { GatewayConfig } from './gateway.config';
-import { AdmissionControl } from './admission';
+import { AdmissionControl, RefusalTimes } from './admission';
 import { RateLimiter } from './rate-limiter';
 import type { SessionRevocations } from './session-revocations';
 import { serviceFor } from './routes';
@@ -47,6 +48,8 @@ export function isAdmissionControlled(method: string, path: string): boolean {
   return path.startsWith('/api/v1/payment/orders/');
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {
   void reply
     .status(err.status)
@@ -69,6 +72,15 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
     maxWaitMs: config.ADMISSION_MAX_WAIT_MS,
   });
 
+  const refusals = new RefusalTimes();
+
+  // Admission figures for ops and the registration benchmark (counts and times only); the
+  // gateway listens on loopback, and this answers only loopback callers anyway.
+  fastify.get('/api/v1/gateway/admission', async (req, reply) => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return sendError(reply, CommonErrors.error('COMMON_NOT_FOUND'), req.id);
+    return reply.send({ ...admission.load, ...admission.stats, refusalMs: refusals.summary() });
+  });
+
   const clientAddress = (req: FastifyRequest): string => {
     const remote = req.socket.remoteAddress ?? 'unknown';
     const forwarded = req.headers['x-forwarded-for'];
@@ -83,6 +95,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 8 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   fastify.all('/api/v1/*', async (req, reply) => {
+    const arrived = performance.now();
     const requestId = req.id;
     const path = req.url.split('?')[0]!;
     const service = serviceFor(path);
@@ -124,6 +137,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
     if (isAdmissionControlled(req.method, path)) {
       const entry = await admission.enter();
       if (!entry.admitted) {
+        reply.raw.once('finish', () => refusals.record(performance.now() - arrived));
         return sendError(
           reply,
           CommonErrors.error('COMMON_BUSY', { details: { retryAfterSeconds: entry.retryAfterSeconds, reason: entry.reason } }),

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { serviceDataSourceOptions } from '@certhub/persistence';
+import { FeeVoucher, PaymentFee } from './fees/fee.entities';
 import { PAYMENT_MIGRATIONS } from './migrations';
 import { Invoice, NotificationNonce, Payment, PaymentOrder, ReconciliationDifference, ReconciliationRun, Refund } from './orders/payment.entities';
 import { SandboxNotification, SandboxPayment, SandboxRefund, SandboxSwitch } from './sandbox/sandbox.entities';
@@ -11,6 +12,8 @@ export const PAYMENT_ENTITIES = [
   Payment,
   Refund,
   Invoice,
+  PaymentFee,
+  FeeVoucher,
   NotificationNonce,
   ReconciliationDifference,
   ReconciliationRun,

@@ -13,6 +13,9 @@ export async function createPaymentApp(config: PaymentConfig, logger = new Logge
     description: 'Payment orders, payments at providers (sandbox provider), notifications, deadlines, cancel, refunds, reconciliation, invoices.',
     logger,
     jwtSecret: config.CERTHUB_JWT_SECRET,
+    // Payment vouchers are uploaded as raw image or PDF bodies.
+    bodyLimitBytes: config.PAYMENT_VOUCHER_MAX_BYTES + 1024 * 1024,
+    rawContentTypes: ['image/jpeg', 'image/png', 'application/pdf', 'application/octet-stream'],
   });
   mountOpenApi(app, { title: 'certhub payment service', description: 'payment' });
   const dataSource = app.get(DataSource);

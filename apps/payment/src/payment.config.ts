@@ -47,7 +47,7 @@ export class PaymentConfig extends PlatformConfig {
   PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
 
   /**
-   * How often the deadline pass expires the due pending orders from the database (ms; ADR 0012).
+   * How often the deadline pass expires the due pending orders from the database (ms; ADR 0013).
    * The lateness of an expiry is at most about this long, whatever the Temporal server's backlog.
    * 0 turns the pass off (the workflows alone keep the deadlines; for measurements).
    */
@@ -73,6 +73,12 @@ export class PaymentConfig extends PlatformConfig {
   @Min(1)
   @Max(256)
   PAYMENT_WORKFLOW_START_CONCURRENCY: number = 32;
+
+  /** Largest accepted payment voucher (image or PDF) in bytes; also the request body limit of the service. */
+  @IsInt()
+  @Min(1024)
+  @Max(8 * 1024 * 1024)
+  PAYMENT_VOUCHER_MAX_BYTES: number = 5 * 1024 * 1024;
 
   /** The sandbox notification secret; outside production a missing one is generated once per process. */
   get notifySecret(): string {

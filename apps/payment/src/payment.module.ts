@@ -6,6 +6,8 @@ import { Logger } from '@certhub/logging';
 import { OutboxWriter } from '@certhub/persistence';
 import { connectTemporalClient } from '@certhub/temporal';
 import { PAYMENT_SCHEMA, paymentDataSource } from './database';
+import { FeeController, FeeStaffController } from './fees/fee.controller';
+import { FeeService } from './fees/fee.service';
 import { NotificationController } from './notifications/notification.controller';
 import { NotificationService } from './notifications/notification.service';
 import { OrderController } from './orders/order.controller';
@@ -48,13 +50,14 @@ export class PaymentModule {
         provide: Client,
         useFactory: () => connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }),
       },
+      FeeService,
       OrderService,
       DeadlinePass,
       NotificationService,
       ReconciliationService,
       {
         provide: PaymentRuntime,
-        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, DeadlinePass, ReconciliationService],
+        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, DeadlinePass, ReconciliationService, FeeService],
         useFactory: (
           dataSource: DataSource,
           outbox: OutboxWriter,
@@ -63,10 +66,11 @@ export class PaymentModule {
           orders: OrderService,
           deadlines: DeadlinePass,
           reconciliation: ReconciliationService,
-        ) => new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, deadlines, reconciliation, bundleDir }),
+          fees: FeeService,
+        ) => new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, deadlines, reconciliation, fees, bundleDir }),
       },
     ];
-    const controllers: Type<unknown>[] = [OrderController, NotificationController, ReconciliationController];
+    const controllers: Type<unknown>[] = [OrderController, FeeController, FeeStaffController, NotificationController, ReconciliationController];
     if (config.sandboxEnabled) controllers.push(SandboxPaymentController);
     return { module: PaymentModule, providers, controllers };
   }

@@ -9,6 +9,8 @@ import type { OutboxWriter } from '@certhub/persistence';
 import { createDomainWorker } from '@certhub/temporal';
 import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
 import { PAYMENT_SCHEMA } from './database';
+import { createFeeActivities } from './fees/fee.activities';
+import type { FeeService } from './fees/fee.service';
 import type { DeadlinePass } from './orders/deadline-pass';
 import type { OrderService } from './orders/order.service';
 import type { PaymentConfig } from './payment.config';
@@ -27,6 +29,7 @@ export interface PaymentRuntimeDeps {
   orders: OrderService;
   deadlines: DeadlinePass;
   reconciliation: ReconciliationService;
+  fees: FeeService;
   bundleDir: string;
 }
 
@@ -84,7 +87,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     // Deadline workflows of projected orders: woken by each projected order, and every 5 s.
     const starter = this.loop(5000, async () => (await orders.startMissingWorkflows(200, config.PAYMENT_WORKFLOW_START_CONCURRENCY)) > 0);
     orders.onProjected = starter;
-    // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0012).
+    // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0013).
     if (config.PAYMENT_DEADLINE_PASS_INTERVAL_MS > 0) this.loop(config.PAYMENT_DEADLINE_PASS_INTERVAL_MS, () => this.deps.deadlines.run());
     this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
   }
@@ -156,13 +159,16 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
       taskQueue: PAYMENT_TASK_QUEUE,
       domain: 'payment',
       bundleDir: this.deps.bundleDir,
-      activities: createPaymentActivities({
-        dataSource: this.deps.dataSource,
-        outbox: this.deps.outbox,
-        provider: this.deps.provider,
-        orders: this.deps.orders,
-        logger: logger.child('activities'),
-      }),
+      activities: {
+        ...createPaymentActivities({
+          dataSource: this.deps.dataSource,
+          outbox: this.deps.outbox,
+          provider: this.deps.provider,
+          orders: this.deps.orders,
+          logger: logger.child('activities'),
+        }),
+        ...createFeeActivities(this.deps.fees),
+      },
     });
     this.worker = worker;
     this.workerConnection = connection;

@@ -157,6 +157,7 @@ export async function waitUntil(check, { timeoutMs, intervalMs = 250, daemon, si
 const live = new Set();
 
 const SETPRIV = process.platform === 'linux' ? which('setpriv') : null;
+const NICE = process.platform === 'linux' ? which('nice') : null;
 
 let exitHookInstalled = false;
 function installExitHook() {
@@ -212,16 +213,22 @@ export function spawnDaemon({
   gid,
   stopSignal = 'SIGTERM',
   graceMs = 15_000,
+  niceness = 0,
 }) {
   installExitHook();
   const fd = openLog(logFile, `${cmd} ${args.join(' ')}`);
   let file = cmd;
   let argv = args;
+  if (niceness > 0 && NICE) {
+    // nice execs the server in place with the lower priority, so every thread it starts has it.
+    file = NICE;
+    argv = ['-n', String(niceness), cmd, ...args];
+  }
   if (SETPRIV) {
     // setpriv execs the server in place (same pid); the death signal survives
     // exec because the credentials were already switched by spawn().
+    argv = [`--pdeathsig=${stopSignal.replace(/^SIG/, '')}`, '--', file, ...argv];
     file = SETPRIV;
-    argv = [`--pdeathsig=${stopSignal.replace(/^SIG/, '')}`, '--', cmd, ...args];
   }
   let child;
   try {

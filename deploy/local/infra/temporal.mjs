@@ -197,7 +197,11 @@ export async function startTemporal({
     ...NAMESPACES.filter((n) => n !== 'default').flatMap((n) => ['--namespace', n]),
     ...ISOLATED,
   ];
-  const daemon = spawnDaemon({ name: 'temporal', cmd: temporal, args, cwd: stateDir, logFile });
+  // Below the request path in CPU priority (ADR 0013): on one machine the workflow engine's
+  // background work (deadline workflows of a registration spike) waits for idle CPU rather than
+  // slowing the orders that create it. CERTHUB_TEMPORAL_NICE=0 turns it off.
+  const niceness = Number(process.env.CERTHUB_TEMPORAL_NICE ?? 10);
+  const daemon = spawnDaemon({ name: 'temporal', cmd: temporal, args, cwd: stateDir, logFile, niceness });
   try {
     await waitUntil(async () => (await portAnswers(port)) && healthy(temporal, address), {
       timeoutMs: 60_000,

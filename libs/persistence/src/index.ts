@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './data-source';
 export * from './snake-naming.strategy';
 export * from './sql';
+export * from './closing-transaction';

@@ -33,33 +33,8 @@ export class OutboxWriter {
     private readonly schema: string,
   ) {}
 
-  async append<T extends Topic>(manager: EntityManager, entry: OutboxEntry<T>): Promise<EventEnvelope<EventDataMap[T]>> {
-    const envelope = this.envelope(entry);
-    await manager.query(
-      `INSERT INTO outbox_message (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)`,
-      [envelope.eventId, entry.topic, entry.subjectId, JSON.stringify(envelope)],
-    );
-    await manager.query(`SELECT pg_notify($1, '')`, [outboxChannel(this.schema)]);
-    return envelope;
-  }
-
-  /**
-   * Appends many events in one statement (and one notification), for state changes made in
-   * batches. Every event is validated as in {@link append}; one invalid event fails them all.
-   */
-  async appendMany<T extends Topic>(manager: EntityManager, entries: Array<OutboxEntry<T>>): Promise<Array<EventEnvelope<EventDataMap[T]>>> {
-    if (entries.length === 0) return [];
-    const envelopes = entries.map((entry) => this.envelope(entry));
-    await manager.query(
-      `INSERT INTO outbox_message (event_id, topic, message_key, payload)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
-      [envelopes.map((e) => e.eventId), envelopes.map((e) => e.type), entries.map((e) => e.subjectId), envelopes.map((e) => JSON.stringify(e))],
-    );
-    await manager.query(`SELECT pg_notify($1, '')`, [outboxChannel(this.schema)]);
-    return envelopes;
-  }
-
-  private envelope<T extends Topic>(entry: OutboxEntry<T>): EventEnvelope<EventDataMap[T]> {
+  /** Builds and validates the envelope of an entry without writing it. */
+  envelope<T extends Topic>(entry: OutboxEntry<T>): EventEnvelope<EventDataMap[T]> {
     const ctx = currentContext();
     const envelope: EventEnvelope<EventDataMap[T]> = {
       eventId: randomUUID(),
@@ -74,5 +49,36 @@ export class OutboxWriter {
     const check = validateEvent(entry.topic, envelope);
     if (!check.ok) throw new InvalidEventError(entry.topic, check.error);
     return envelope;
+  }
+
+  async append<T extends Topic>(manager: EntityManager, entry: OutboxEntry<T>): Promise<EventEnvelope<EventDataMap[T]>> {
+    const [envelope] = await this.appendAll(manager, [entry]);
+    return envelope as EventEnvelope<EventDataMap[T]>;
+  }
+
+  /**
+   * Appends several events in one statement (in the given order: the relay publishes by
+   * sequence) and wakes the relay in the same round trip.
+   */
+  async appendAll(manager: EntityManager, entries: Array<OutboxEntry<Topic>>): Promise<Array<EventEnvelope<unknown>>> {
+    const envelopes = entries.map((e) => this.envelope(e));
+    if (envelopes.length === 0) return envelopes;
+    await manager.query(
+      `WITH written AS (
+         INSERT INTO outbox_message (event_id, topic, message_key, payload)
+         SELECT u.event_id, u.topic, u.message_key, u.payload
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(event_id, topic, message_key, payload, n)
+          ORDER BY u.n
+         RETURNING 1)
+       SELECT pg_notify($5, '') FROM (SELECT count(*) FROM written) w`,
+      [
+        envelopes.map((e) => e.eventId),
+        envelopes.map((e) => e.type),
+        envelopes.map((e) => e.subjectId),
+        envelopes.map((e) => JSON.stringify(e)),
+        outboxChannel(this.schema),
+      ],
+    );
+    return envelopes;
   }
 }

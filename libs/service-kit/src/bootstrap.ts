@@ -59,7 +59,9 @@ export function runService<C extends PlatformConfig>(
     const config = loadConfig(configClass);
     const logger = new Logger(name, config.LOG_LEVEL);
     const app = await createApp(config, logger);
-    await app.listen({ port: config.PORT, host: config.HOST });
+    // A longer accept queue than Node's 511: at registration opening thousands of clients connect
+    // at once, and a full queue drops their SYNs (the client retries after 1 s, then 3 s).
+    await app.listen({ port: config.PORT, host: config.HOST, backlog: 2048 });
     logger.info(`${name} listening on http://${config.HOST}:${config.PORT}`);
   };
   start().catch((err: unknown) => {

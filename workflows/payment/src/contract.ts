@@ -75,3 +75,6 @@ export const orderRefund: WorkflowRef<typeof refundWorkflow, string> = {
 /** Search-attribute values of the payment workflows (no personal data). */
 export const PAYMENT_CASE_TYPE = 'exam-order-payment';
 export const REFUND_CASE_TYPE = 'exam-order-refund';
+
+// The fee payment (child workflow of other domains' processes): its own file, same contract.
+export * from './fee-contract';

@@ -1,5 +1,5 @@
 import { CaseTopics, type CaseChangedV1, type CaseItemStatus, type CaseMilestone } from '@certhub/contracts';
-import type { OutboxWriter } from '@certhub/persistence';
+import type { OutboxEntry, OutboxWriter } from '@certhub/persistence';
 import { sqlRows } from '@certhub/persistence';
 import type { EntityManager } from 'typeorm';
 import type { RegistrationStatus } from '../registration/registration.entities';
@@ -53,6 +53,8 @@ function itemStatus(status: RegistrationStatus): CaseItemStatus {
   return 'active';
 }
 
+type CaseChange = { milestone?: CaseMilestone | null; dueAt?: Date | null; opinion?: string | null; submittedAt?: Date | null };
+
 /**
  * Writes the registration's `exam.case.changed.v1` to the outbox in the caller's transaction (the
  * registration row is locked by it), with the next version of the case.
@@ -62,9 +64,24 @@ export async function appendRegistrationCase(
   outbox: OutboxWriter,
   state: RegistrationCaseState,
   period: { name: string; code: string },
-  change: { milestone?: CaseMilestone | null; dueAt?: Date | null; opinion?: string | null; submittedAt?: Date | null } = {},
+  change: CaseChange = {},
 ): Promise<CaseChangedV1> {
   const [row] = await sqlRows<{ case_version: number }>(manager, `UPDATE registration SET case_version = case_version + 1 WHERE id = $1 RETURNING case_version`, [state.id]);
+  const entry = registrationCaseEntry(state, period, Number(row!.case_version), change);
+  await outbox.append(manager, entry);
+  return entry.data;
+}
+
+/**
+ * The outbox entry of a registration's case change at `version` — for a caller that sets
+ * `registration.case_version` to that version itself in the same transaction.
+ */
+export function registrationCaseEntry(
+  state: RegistrationCaseState,
+  period: { name: string; code: string },
+  version: number,
+  change: CaseChange = {},
+): OutboxEntry<typeof CaseTopics.exam> {
   const stage = registrationStage(state);
   const data: CaseChangedV1 = {
     domain: 'exam',
@@ -82,7 +99,7 @@ export async function appendRegistrationCase(
     result: state.status === 'paid' ? 'registered' : state.status === 'refunded' ? 'refunded' : null,
     milestone: change.milestone ?? null,
     opinion: change.opinion ?? null,
-    version: Number(row!.case_version),
+    version,
     changedAt: new Date().toISOString(),
     submittedAt: change.submittedAt ? change.submittedAt.toISOString() : null,
     dueAt: change.dueAt ? change.dueAt.toISOString() : null,
@@ -90,6 +107,5 @@ export async function appendRegistrationCase(
     workflowId: null,
     link: `/api/v1/exam/registrations/${state.id}`,
   };
-  await outbox.append(manager, { topic: CaseTopics.exam, subjectId: state.id, actorId: state.candidateId, data });
-  return data;
+  return { topic: CaseTopics.exam, subjectId: state.id, actorId: state.candidateId, data };
 }

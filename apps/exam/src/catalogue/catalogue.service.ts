@@ -27,10 +27,54 @@ export interface OfferingRow {
   session_code: string;
 }
 
+/**
+ * What an order needs of a period besides its windows: offerings and the seat pool of every
+ * offering × city. Both are fixed once the period is imported (there is no edit), so the exam
+ * service keeps them in memory rather than reading them in every order transaction.
+ */
+export interface PeriodLayout {
+  offerings: ReadonlyMap<string, OfferingRow>;
+  /** Seat pool id by `${offeringId}|${cityCode}`. */
+  pools: ReadonlyMap<string, string>;
+}
+
+const LAYOUTS_KEPT = 32;
+
 /** The exam catalogue (EX-1): periods imported whole, read by registration and availability. */
 @Injectable()
 export class CatalogueService {
+  private readonly layouts = new Map<string, Promise<PeriodLayout>>();
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The period's offerings and seat pools, loaded once per process (immutable after import).
+   * Inside a transaction pass its manager: loading on another pooled connection while holding
+   * one could starve the pool when many transactions arrive at once.
+   */
+  layout(periodId: string, runner: EntityManager | DataSource = this.dataSource): Promise<PeriodLayout> {
+    let cached = this.layouts.get(periodId);
+    if (!cached) {
+      cached = this.loadLayout(runner, periodId);
+      this.layouts.set(periodId, cached);
+      cached.catch(() => this.layouts.delete(periodId));
+      if (this.layouts.size > LAYOUTS_KEPT) this.layouts.delete(this.layouts.keys().next().value!);
+    }
+    return cached;
+  }
+
+  private async loadLayout(runner: EntityManager | DataSource, periodId: string): Promise<PeriodLayout> {
+    const offerings = await this.offerings(runner, periodId);
+    const pools = await sqlRows<{ id: string; offering_id: string; city_code: string }>(
+      runner,
+      `SELECT id, offering_id, city_code FROM seat_pool WHERE period_id = $1`,
+      [periodId],
+    );
+    return {
+      offerings: new Map(offerings.map((o) => [o.id, o])),
+      pools: new Map(pools.map((p) => [`${p.offering_id}|${p.city_code}`, p.id])),
+    };
+  }
 
   /** Imports a period in one transaction; the same code twice → 409. */
   async importPeriod(body: unknown): Promise<{ id: string }> {

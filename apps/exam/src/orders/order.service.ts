@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ExamTopics, type CaseMilestone, type EventEnvelope, type OrderCancelledV1, type OrderExpiredV1, type OrderPaidV1, type OrderRefundedV1 } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
-import { OutboxWriter, sqlRows } from '@certhub/persistence';
-import { appendRegistrationCase } from '../cases/registration-case';
+import { OutboxWriter, sqlRows, transactionClosingWith } from '@certhub/persistence';
+import { appendRegistrationCase, registrationCaseEntry } from '../cases/registration-case';
 import { CatalogueService, type OfferingRow, type PeriodRow } from '../catalogue/catalogue.service';
 import { ExamErrors } from '../exam.errors';
 import { caseState, registrationOpen, RegistrationService, type RegistrationRow } from '../registration/registration.service';
@@ -49,7 +49,7 @@ export class OrderService {
     private readonly logger: Logger,
   ) {}
 
-  private async fullError(manager: EntityManager, period: PeriodRow, offerings: OfferingRow[], fullOfferingIds: string[], cityCode: string) {
+  private async fullError(manager: EntityManager | DataSource, period: PeriodRow, offerings: OfferingRow[], fullOfferingIds: string[], cityCode: string) {
     const citiesWithSeats = await this.catalogue.citiesWithSeats(manager, period.id, offerings.map((o) => o.id));
     return ExamErrors.error('EXAM_SEAT_FULL', {
       field: 'cityCode',
@@ -61,83 +61,112 @@ export class OrderService {
     });
   }
 
-  /** EX-8: one transaction — registration locked, every seat held or none, order, lines and events. */
+  /**
+   * EX-8: one transaction — registration locked, order, lines and events written, then every
+   * seat held or none. Five round trips: BEGIN; the registration locked with its period's
+   * windows; order + lines + registration in one statement; both events in one; the seats
+   * together with COMMIT (the hot pool row stays locked only while the server runs that statement
+   * and flushes the commit). The offerings and pools come from the in-memory period layout.
+   */
   async place(registrationId: string, candidateId: string, confirmed: boolean) {
     if (confirmed !== true) throw ExamErrors.error('EXAM_CONFIRMATION_REQUIRED', { field: 'confirmed' });
-    return this.dataSource.transaction(async (manager) => {
-      const r = await this.registrations.lockOwned(manager, registrationId, candidateId);
-      if (r.status !== 'draft') throw ExamErrors.error('EXAM_ORDER_EXISTS');
-      const period = await this.catalogue.period(manager, r.period_id);
-      if (!registrationOpen(period)) throw ExamErrors.error('EXAM_REGISTRATION_CLOSED');
-      if (!r.info || !r.invoice_type) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'info' });
-      if (!r.offering_ids?.length) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'offeringIds' });
-      if (!r.city_code) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'cityCode' });
-      const offerings = await this.catalogue.offerings(manager, r.period_id, r.offering_ids);
-      const pools = await sqlRows<{ id: string; offering_id: string }>(
-        manager,
-        `SELECT id, offering_id FROM seat_pool WHERE offering_id = ANY($1::uuid[]) AND city_code = $2 ORDER BY id`,
-        [r.offering_ids, r.city_code],
-      );
-      const missing = offerings.filter((o) => !pools.some((p) => p.offering_id === o.id)).map((o) => o.id);
-      if (missing.length > 0) throw await this.fullError(manager, period, offerings, missing, r.city_code);
-      const orderId = randomUUID();
-      const placedAt = new Date();
-      const expiresAt = new Date(placedAt.getTime() + period.payment_timeout_minutes * 60_000);
-      const amountFen = offerings.reduce((sum, o) => sum + o.fee_fen, 0);
-      await manager.query(
-        `INSERT INTO exam_order (id, registration_id, period_id, candidate_id, city_code, amount_fen, status, placed_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)`,
-        [orderId, r.id, r.period_id, candidateId, r.city_code, amountFen, placedAt, expiresAt],
-      );
-      await manager.query(
-        `INSERT INTO order_line (id, order_id, offering_id, seat_pool_id, code, subject, session_code, fee_fen, seat_state)
-         SELECT u.id, $1, u.offering_id, u.seat_pool_id, u.code, u.subject, u.session_code, u.fee_fen, 'held'
-           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[])
-             AS u(id, offering_id, seat_pool_id, code, subject, session_code, fee_fen)`,
-        [
-          orderId,
-          offerings.map(() => randomUUID()),
-          offerings.map((o) => o.id),
-          offerings.map((o) => pools.find((p) => p.offering_id === o.id)!.id),
-          offerings.map((o) => o.code),
-          offerings.map((o) => o.subject),
-          offerings.map((o) => o.session_code),
-          offerings.map((o) => o.fee_fen),
-        ],
-      );
-      await manager.query(`UPDATE registration SET status = 'ordered', updated_at = now() WHERE id = $1`, [r.id]);
-      await this.outbox.append(manager, {
-        topic: ExamTopics.OrderPlaced,
-        subjectId: orderId,
-        actorId: candidateId,
-        data: {
-          orderId,
-          registrationId: r.id,
-          businessNo: r.business_no,
-          periodId: period.id,
-          periodName: period.name.slice(0, 200),
-          candidateId,
-          cityCode: r.city_code,
-          amountFen,
-          lines: offerings.map((o) => ({ offeringId: o.id, code: o.code, subject: o.subject, sessionCode: o.session_code, feeFen: o.fee_fen })),
-          invoice: { type: r.invoice_type, title: r.invoice_title, taxId: r.invoice_tax_id },
-          placedAt: placedAt.toISOString(),
-          expiresAt: expiresAt.toISOString(),
-        },
+    let chosen: { period: PeriodRow; offerings: OfferingRow[]; poolIds: string[]; cityCode: string } | undefined;
+    try {
+      return await transactionClosingWith(this.dataSource, async (manager) => {
+        const [row] = await sqlRows<RegistrationRow & { case_version: number } & PeriodRow & { period_code: string; period_name: string }>(
+          manager,
+          `SELECT r.*, p.code AS period_code, p.name AS period_name, p.registration_opens_at, p.registration_closes_at, p.payment_timeout_minutes
+             FROM registration r JOIN exam_period p ON p.id = r.period_id
+            WHERE r.id = $1 FOR UPDATE OF r`,
+          [registrationId],
+        );
+        if (!row || row.candidate_id !== candidateId) throw ExamErrors.error('EXAM_NOT_FOUND', { field: 'id' });
+        const r: RegistrationRow = row;
+        const period = { ...row, id: row.period_id, code: row.period_code, name: row.period_name } as PeriodRow;
+        if (r.status !== 'draft') throw ExamErrors.error('EXAM_ORDER_EXISTS');
+        if (!registrationOpen(period)) throw ExamErrors.error('EXAM_REGISTRATION_CLOSED');
+        if (!r.info || !r.invoice_type) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'info' });
+        if (!r.offering_ids?.length) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'offeringIds' });
+        if (!r.city_code) throw ExamErrors.error('EXAM_STEPS_INCOMPLETE', { field: 'cityCode' });
+        const layout = await this.catalogue.layout(r.period_id, manager);
+        const offerings = [...layout.offerings.values()].filter((o) => r.offering_ids!.includes(o.id));
+        const poolOf = (o: OfferingRow) => layout.pools.get(`${o.id}|${r.city_code}`);
+        const missing = offerings.filter((o) => !poolOf(o)).map((o) => o.id);
+        if (missing.length > 0) throw await this.fullError(manager, period, offerings, missing, r.city_code);
+        const poolIds = offerings.map((o) => poolOf(o)!);
+        chosen = { period, offerings, poolIds, cityCode: r.city_code };
+
+        const orderId = randomUUID();
+        const placedAt = new Date();
+        const expiresAt = new Date(placedAt.getTime() + period.payment_timeout_minutes * 60_000);
+        const amountFen = offerings.reduce((sum, o) => sum + o.fee_fen, 0);
+        const caseVersion = Number(row.case_version) + 1;
+        await manager.query(
+          `WITH placed AS (
+             INSERT INTO exam_order (id, registration_id, period_id, candidate_id, city_code, amount_fen, status, placed_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id),
+           _lines AS (
+             INSERT INTO order_line (id, order_id, offering_id, seat_pool_id, code, subject, session_code, fee_fen, seat_state)
+             SELECT u.id, (SELECT id FROM placed), u.offering_id, u.seat_pool_id, u.code, u.subject, u.session_code, u.fee_fen, 'held'
+               FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::int[])
+                 AS u(id, offering_id, seat_pool_id, code, subject, session_code, fee_fen))
+           UPDATE registration SET status = 'ordered', case_version = $16, updated_at = now() WHERE id = $2`,
+          [
+            orderId,
+            r.id,
+            r.period_id,
+            candidateId,
+            r.city_code,
+            amountFen,
+            placedAt,
+            expiresAt,
+            offerings.map(() => randomUUID()),
+            offerings.map((o) => o.id),
+            poolIds,
+            offerings.map((o) => o.code),
+            offerings.map((o) => o.subject),
+            offerings.map((o) => o.session_code),
+            offerings.map((o) => o.fee_fen),
+            caseVersion,
+          ],
+        );
+        await this.outbox.appendAll(manager, [
+          {
+            topic: ExamTopics.OrderPlaced,
+            subjectId: orderId,
+            actorId: candidateId,
+            data: {
+              orderId,
+              registrationId: r.id,
+              businessNo: r.business_no,
+              periodId: period.id,
+              periodName: period.name.slice(0, 200),
+              candidateId,
+              cityCode: r.city_code,
+              amountFen,
+              lines: offerings.map((o) => ({ offeringId: o.id, code: o.code, subject: o.subject, sessionCode: o.session_code, feeFen: o.fee_fen })),
+              invoice: { type: r.invoice_type, title: r.invoice_title, taxId: r.invoice_tax_id },
+              placedAt: placedAt.toISOString(),
+              expiresAt: expiresAt.toISOString(),
+            },
+          },
+          registrationCaseEntry(caseState({ ...r, status: 'ordered' }), period, caseVersion, {
+            milestone: 'action-required',
+            dueAt: expiresAt,
+            submittedAt: placedAt,
+          }),
+        ]);
+        // The seats last, sent with COMMIT: a full pool breaks the count check and nothing commits.
+        return { closing: SeatInventory.holdStatement(poolIds), result: { orderId, amountFen, expiresAt: expiresAt.toISOString() } };
       });
-      await appendRegistrationCase(manager, this.outbox, caseState({ ...r, status: 'ordered' }), period, {
-        milestone: 'action-required',
-        dueAt: expiresAt,
-        submittedAt: placedAt,
-      });
-      // The seats last: the pool rows (shared by every candidate of the offering and city) stay
-      // locked only for this statement and the commit. Full → the whole transaction rolls back.
-      const { full } = await SeatInventory.hold(manager, pools.map((p) => p.id));
-      if (full.length > 0) {
-        throw await this.fullError(manager, period, offerings, pools.filter((p) => full.includes(p.id)).map((p) => p.offering_id), r.city_code);
-      }
-      return { orderId, amountFen, expiresAt: expiresAt.toISOString() };
-    });
+    } catch (err) {
+      if (!chosen || !SeatInventory.isFull(err)) throw err;
+      const { period, offerings, poolIds, cityCode } = chosen;
+      const full = await SeatInventory.fullAmong(this.dataSource, poolIds);
+      const fullOfferings = offerings.filter((_, i) => full.includes(poolIds[i]!)).map((o) => o.id);
+      // Seats freed meanwhile: still this attempt found them full; name every chosen offering then.
+      throw await this.fullError(this.dataSource, period, offerings, fullOfferings.length > 0 ? fullOfferings : offerings.map((o) => o.id), cityCode);
+    }
   }
 
   /** ST-3: the payment service cancels the unpaid order (it asks the provider), then the seats are released here. */

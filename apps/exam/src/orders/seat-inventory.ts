@@ -1,4 +1,6 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { sqlRows } from '@certhub/persistence';
 
 /**
@@ -9,24 +11,28 @@ import { sqlRows } from '@certhub/persistence';
  */
 export class SeatInventory {
   /**
-   * Holds one seat in each pool, all or nothing: returns the ids of the pools that had no seat
-   * left (empty when every seat is now held). When some are full nothing was changed by this
-   * statement — the caller must roll back its transaction anyway.
+   * The statement that holds one seat in each pool, all or nothing, for a transaction that sends
+   * it together with COMMIT (no parameters: the ids are checked to be UUIDs and inlined). Rows are
+   * locked in id order; a pool with no seat left breaks `ck_seat_pool_counts`, the statement fails
+   * and nothing commits ({@link isFull} tells that failure).
    */
-  static async hold(manager: EntityManager, poolIds: string[]): Promise<{ full: string[] }> {
-    // The lock is taken in id order by the CTE; the UPDATE re-checks the condition on the newest
-    // row version (READ COMMITTED re-evaluates it after waiting), so a pool filled meanwhile is
-    // skipped rather than overfilled.
-    const rows = await sqlRows<{ id: string }>(
-      manager,
-      `WITH locked AS (SELECT id FROM seat_pool WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
-       UPDATE seat_pool s SET held = s.held + 1 FROM locked
-        WHERE s.id = locked.id AND s.held + s.paid < s.quota
-       RETURNING s.id`,
-      [poolIds],
-    );
-    const taken = new Set(rows.map((r) => r.id));
-    return { full: poolIds.filter((id) => !taken.has(id)) };
+  static holdStatement(poolIds: string[]): string {
+    if (poolIds.length === 0 || !poolIds.every((id) => UUID.test(id))) throw new Error('seat pools must be UUIDs');
+    const list = [...poolIds].sort().map((id) => `'${id}'`).join(', ');
+    return `WITH locked AS (SELECT id FROM seat_pool WHERE id IN (${list}) ORDER BY id FOR UPDATE)
+UPDATE seat_pool s SET held = s.held + 1 FROM locked WHERE s.id = locked.id`;
+  }
+
+  /** Whether a failed statement failed because a pool had no seat left. */
+  static isFull(err: unknown): boolean {
+    const driver = (err as { driverError?: { code?: string; constraint?: string } } | null)?.driverError;
+    return driver?.code === '23514' && driver.constraint === 'ck_seat_pool_counts';
+  }
+
+  /** The pools (of `poolIds`) without a free seat now. */
+  static async fullAmong(runner: EntityManager | DataSource, poolIds: string[]): Promise<string[]> {
+    const rows = await sqlRows<{ id: string }>(runner, `SELECT id FROM seat_pool WHERE id = ANY($1::uuid[]) AND held + paid >= quota`, [poolIds]);
+    return rows.map((r) => r.id);
   }
 
   /** Releases held seats (expiry, cancel). */

@@ -93,7 +93,15 @@ describe('journey: a candidate registers for the exam, pays in the sandbox, chan
     const availability = await call('GET', `/api/v1/exam/periods/${periodId}/availability`, { token });
     const offerings = availability.body.offerings as Array<{ offeringId: string; sessionCode: string; code: string }>;
     const chosen = ['S1', 'S2'].map((s) => offerings.find((o) => o.sessionCode === s)!.offeringId);
-    const created = await call('POST', `/api/v1/exam/periods/${periodId}/registrations`, { token, body: { noticeAccepted: true } });
+    // The accepted photo reaches the exam service as an event: until it has, registering is
+    // refused with EXAM_PHOTO_REQUIRED (and nothing is created), so a client tries again.
+    let created = await call('POST', `/api/v1/exam/periods/${periodId}/registrations`, { token, body: { noticeAccepted: true } });
+    await eventually(async () => {
+      if (created.status === 409 && created.body.code === 'EXAM_PHOTO_REQUIRED') {
+        created = await call('POST', `/api/v1/exam/periods/${periodId}/registrations`, { token, body: { noticeAccepted: true } });
+      }
+      return created.status !== 409 || created.body.code !== 'EXAM_PHOTO_REQUIRED';
+    }, { ...WAIT, what: 'the accepted photo known to the exam service' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.id as string;
     const info = await call('PUT', `/api/v1/exam/registrations/${id}/info`, {

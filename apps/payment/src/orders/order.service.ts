@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -8,6 +8,8 @@ import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import { orderPayment, orderRefund, orderSettledSignal, PAYMENT_CASE_TYPE, REFUND_CASE_TYPE, type OrderStatus, type RefundReason } from '@certhub/workflows-payment';
 import type { Caller } from '@certhub/service-kit';
+import { FeeService } from '../fees/fee.service';
+import { newInvoiceNo } from '../invoices/invoice-number';
 import { PaymentConfig } from '../payment.config';
 import { PaymentErrors } from '../payment.errors';
 import { chinaDate, PaymentProvider, type ProviderPaymentState } from '../provider/payment-provider';
@@ -59,6 +61,7 @@ export class OrderService {
     private readonly temporal: Client,
     private readonly config: PaymentConfig,
     private readonly logger: Logger,
+    private readonly fees: FeeService,
   ) {}
 
   // ---- projection ----
@@ -275,6 +278,8 @@ export class OrderService {
    * expired or cancelled order → automatic refund (PY-2).
    */
   async applyPaid(paymentId: string, state: { providerRef: string; amountFen: number; paidAt: string }): Promise<{ outcome: PaidOutcome; orderId?: string }> {
+    // A fee's payment (ADR 0012) is applied to its fee.
+    if (await this.fees.ownsPayment(paymentId)) return this.fees.applyPaid(paymentId, state);
     const result = await this.dataSource.transaction(async (manager) => {
       const payments: PaymentRow[] = await manager.query(`SELECT * FROM payment WHERE id = $1 FOR UPDATE`, [paymentId]);
       const payment = payments[0];
@@ -319,7 +324,7 @@ export class OrderService {
   private async issueInvoice(manager: EntityManager, order: OrderRow, paidAt: string): Promise<void> {
     const req = order.invoice_request;
     if (req.type === 'none' || !req.title) return;
-    const invoiceNo = `FP${chinaDate(new Date(paidAt)).replace(/-/g, '')}${randomBytes(5).toString('hex').toUpperCase()}`;
+    const invoiceNo = newInvoiceNo(paidAt);
     await manager.query(
       `INSERT INTO invoice (id, order_id, invoice_no, type, title, tax_id, amount_fen, status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', now())
        ON CONFLICT (order_id) DO NOTHING`,

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { InvoiceRequest, OrderLine } from '@certhub/contracts';
 import type { OrderStatus } from '@certhub/workflows-payment';
 
@@ -9,7 +9,7 @@ import type { OrderStatus } from '@certhub/workflows-payment';
 @Entity({ name: 'payment_order' })
 @Index('ix_payment_order_payer', ['payerId', 'placedAt'])
 @Index('ix_payment_order_unstarted', ['placedAt'], { where: 'workflow_started_at IS NULL' })
-// The deadline pass's due orders, soonest first (ADR 0012).
+// The deadline pass's due orders, soonest first (ADR 0013).
 @Index('ix_payment_order_pending_due', ['expiresAt'], { where: `status = 'pending'` })
 export class PaymentOrder {
   @PrimaryColumn('uuid')
@@ -74,17 +74,28 @@ export class PaymentOrder {
 
 export type PaymentStatus = 'open' | 'paid' | 'closed';
 
-/** One attempt to pay an order at a provider. At most one open payment per order. */
+/**
+ * One attempt to pay an order — or a fee (`payment_fee`, ADR 0012) — at a provider. At most one
+ * open payment per order and per fee.
+ */
 @Entity({ name: 'payment' })
 @Index('ux_payment_open_per_order', ['orderId'], { unique: true, where: `status = 'open'` })
+@Index('ux_payment_open_per_fee', ['feeId'], { unique: true, where: `status = 'open'` })
 @Index('ix_payment_order', ['orderId'])
+@Index('ix_payment_fee', ['feeId'])
 @Index('ix_payment_status_created', ['status', 'createdAt'])
+@Check('ck_payment_order_or_fee', '(order_id IS NULL) <> (fee_id IS NULL)')
 export class Payment {
   @PrimaryColumn('uuid')
   id!: string;
 
-  @Column('uuid')
-  orderId!: string;
+  /** The exam order it pays; null for a fee's payment. */
+  @Column('uuid', { nullable: true })
+  orderId!: string | null;
+
+  /** The fee it pays; null for an order's payment. */
+  @Column('uuid', { nullable: true })
+  feeId!: string | null;
 
   @Column('text')
   provider!: string;
@@ -114,16 +125,21 @@ export class Payment {
 
 export type RefundStatus = 'pending' | 'confirmed';
 
-/** A refund of one paid payment (one per payment). */
+/** A refund of one paid payment (one per payment) of an order or of a fee. */
 @Entity({ name: 'refund' })
 @Index('ux_refund_payment', ['paymentId'], { unique: true })
 @Index('ix_refund_order', ['orderId'])
+@Index('ix_refund_fee', ['feeId'])
+@Check('ck_refund_order_or_fee', '(order_id IS NULL) <> (fee_id IS NULL)')
 export class Refund {
   @PrimaryColumn('uuid')
   id!: string;
 
-  @Column('uuid')
-  orderId!: string;
+  @Column('uuid', { nullable: true })
+  orderId!: string | null;
+
+  @Column('uuid', { nullable: true })
+  feeId!: string | null;
 
   @Column('uuid')
   paymentId!: string;
@@ -147,16 +163,21 @@ export class Refund {
   confirmedAt!: Date | null;
 }
 
-/** PY-5: the invoice of a paid order, from its invoice request; voided on refund. */
+/** PY-5: the invoice of a paid order or fee, from its invoice request; voided on refund. */
 @Entity({ name: 'invoice' })
 @Index('ux_invoice_order', ['orderId'], { unique: true })
+@Index('ux_invoice_fee', ['feeId'], { unique: true })
 @Index('ux_invoice_no', ['invoiceNo'], { unique: true })
+@Check('ck_invoice_order_or_fee', '(order_id IS NULL) <> (fee_id IS NULL)')
 export class Invoice {
   @PrimaryColumn('uuid')
   id!: string;
 
-  @Column('uuid')
-  orderId!: string;
+  @Column('uuid', { nullable: true })
+  orderId!: string | null;
+
+  @Column('uuid', { nullable: true })
+  feeId!: string | null;
 
   @Column('text')
   invoiceNo!: string;

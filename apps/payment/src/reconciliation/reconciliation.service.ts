@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Logger } from '@certhub/logging';
+import { FeeService } from '../fees/fee.service';
 import { OrderService } from '../orders/order.service';
 import { PaymentConfig } from '../payment.config';
 import { chinaDate, chinaDayRange, PaymentProvider } from '../provider/payment-provider';
@@ -16,14 +17,17 @@ export class ReconciliationService {
     private readonly dataSource: DataSource,
     private readonly provider: PaymentProvider,
     private readonly orders: OrderService,
+    private readonly fees: FeeService,
     private readonly config: PaymentConfig,
     private readonly logger: Logger,
   ) {}
 
   /** Open payments older than the threshold: asked at the provider; paid → applied; of a settled order → closed. */
   async reconcilePending(): Promise<{ checked: number; applied: number; closed: number; lateRefunds: number }> {
+    // Orders' and fees' payments alike (a fee's payment is applied to its fee by applyPaid).
     const open: Array<{ id: string; order_id: string; order_status: string }> = await this.dataSource.query(
-      `SELECT p.id, p.order_id, o.status AS order_status FROM payment p JOIN payment_order o ON o.id = p.order_id
+      `SELECT p.id, coalesce(p.order_id, p.fee_id) AS order_id, coalesce(o.status, f.status) AS order_status FROM payment p
+         LEFT JOIN payment_order o ON o.id = p.order_id LEFT JOIN payment_fee f ON f.id = p.fee_id
        WHERE p.status = 'open' AND p.created_at < now() - make_interval(secs => $1) ORDER BY p.created_at LIMIT 500`,
       [this.config.PAYMENT_RECONCILE_PENDING_AFTER_SECONDS],
     );
@@ -57,11 +61,12 @@ export class ReconciliationService {
     for (const o of late) {
       await this.orders.startRefund(o, 'late-payment').catch((err: unknown) => this.logger.warn('starting a late-payment refund failed', { orderId: o.id, err }));
     }
+    const lateFees = await this.fees.startMissingRefunds();
     // A nonce older than the timestamp window can never be replayed (stale is refused first).
     await this.dataSource.query(`DELETE FROM notification_nonce WHERE received_at < now() - make_interval(secs => $1)`, [
       2 * this.config.PAYMENT_NOTIFY_WINDOW_SECONDS + 60,
     ]);
-    return { checked: open.length, applied, closed, lateRefunds: late.length };
+    return { checked: open.length, applied, closed, lateRefunds: late.length + lateFees };
   }
 
   /** The scheduled daily comparison: yesterday's statement (China date), once. Returns the date run, if any. */
