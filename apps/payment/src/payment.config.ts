@@ -47,7 +47,7 @@ export class PaymentConfig extends PlatformConfig {
   PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
 
   /**
-   * How often the deadline pass expires the due pending orders from the database (ms; ADR 0013).
+   * How often the deadline pass expires the due pending orders from the database (ms; ADR 0014).
    * The lateness of an expiry is at most about this long, whatever the Temporal server's backlog.
    * 0 turns the pass off (the workflows alone keep the deadlines; for measurements).
    */

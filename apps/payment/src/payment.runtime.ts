@@ -87,7 +87,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     // Deadline workflows of projected orders: woken by each projected order, and every 5 s.
     const starter = this.loop(5000, async () => (await orders.startMissingWorkflows(200, config.PAYMENT_WORKFLOW_START_CONCURRENCY)) > 0);
     orders.onProjected = starter;
-    // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0013).
+    // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0014).
     if (config.PAYMENT_DEADLINE_PASS_INTERVAL_MS > 0) this.loop(config.PAYMENT_DEADLINE_PASS_INTERVAL_MS, () => this.deps.deadlines.run());
     this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
   }

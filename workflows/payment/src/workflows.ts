@@ -21,7 +21,7 @@ const acts = proxyActivities<PaymentActivities>({
 /**
  * The deadline's settlement as a local activity: it runs inside the workflow task that handles
  * the fired timer, so the deadline costs the server one workflow task instead of an activity task
- * and a second workflow task, when a spike's deadlines load it most (ADR 0013). Same timeout and
+ * and a second workflow task, when a spike's deadlines load it most (ADR 0014). Same timeout and
  * retries.
  */
 const local = proxyLocalActivities<PaymentActivities>({

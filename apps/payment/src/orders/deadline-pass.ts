@@ -11,7 +11,7 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 
 /**
- * The deadline pass (ADR 0013): every PAYMENT_DEADLINE_PASS_INTERVAL_MS the payment service
+ * The deadline pass (ADR 0014): every PAYMENT_DEADLINE_PASS_INTERVAL_MS the payment service
  * expires the pending orders whose deadline has passed, straight from the database, so that a
  * registration spike's deadlines are kept even when the Temporal server fires their timers
  * later than they come due. It does what `settleAtDeadline` does, and is idempotent with it:
