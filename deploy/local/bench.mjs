@@ -13,13 +13,15 @@ if (!name || !/^[a-z-]+$/.test(name)) {
   process.exit(2);
 }
 await build();
+/** Extra Node flags of the benchmark's process, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const benchFlags = [...NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 const entry = join(repoRoot, 'dist', 'bench', `${name}.bench.js`);
 if (!existsSync(entry)) {
   process.stderr.write(`no benchmark ${name} (${entry})\n`);
   process.exit(2);
 }
 /** Benchmarks that need the engines: they get their own database and the test-style environment. */
-const NEEDS_INFRA = new Set(['inbox', 'projection']);
+const NEEDS_INFRA = new Set(['inbox', 'projection', 'payment-deadlines']);
 /** Benchmarks that drive the whole platform (every service and the gateway as processes) on a database of their own. */
 const NEEDS_PLATFORM = new Set(['registration']);
 if (NEEDS_PLATFORM.has(name)) {
@@ -32,7 +34,7 @@ if (NEEDS_PLATFORM.has(name)) {
   try {
     platform = await startPlatform({ infra, database, profile: 'embedded' });
     const pgbench = ensurePgbench();
-    await run(process.execPath, [...NODE_FLAGS, entry], {
+    await run(process.execPath, [...benchFlags, entry], {
       env: {
         ...process.env,
         CERTHUB_BENCH_GATEWAY_URL: platform.gatewayUrl,
@@ -50,7 +52,7 @@ if (NEEDS_PLATFORM.has(name)) {
     await infra.stop();
   }
 } else if (!NEEDS_INFRA.has(name)) {
-  await run(process.execPath, [...NODE_FLAGS, entry]);
+  await run(process.execPath, [...benchFlags, entry]);
 } else {
   const { startInfra } = await import('./infra/index.mjs');
   const { ensureTemporalBinaries } = await import('./infra/temporal.mjs');
@@ -61,7 +63,7 @@ if (NEEDS_PLATFORM.has(name)) {
     const { testServer } = await ensureTemporalBinaries();
     const databaseUrl = infra.postgres.url('certhub_bench');
     await migrateAll(databaseUrl);
-    await run(process.execPath, [...NODE_FLAGS, entry], {
+    await run(process.execPath, [...benchFlags, entry], {
       env: {
         ...process.env,
         CERTHUB_PROFILE: 'test',

@@ -46,6 +46,34 @@ export class PaymentConfig extends PlatformConfig {
   @Min(0)
   PAYMENT_RECONCILE_PENDING_AFTER_SECONDS: number = 60;
 
+  /**
+   * How often the deadline pass expires the due pending orders from the database (ms; ADR 0014).
+   * The lateness of an expiry is at most about this long, whatever the Temporal server's backlog.
+   * 0 turns the pass off (the workflows alone keep the deadlines; for measurements).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  PAYMENT_DEADLINE_PASS_INTERVAL_MS: number = 500;
+
+  /** Due orders expired per transaction of the deadline pass. */
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  PAYMENT_DEADLINE_PASS_BATCH: number = 500;
+
+  /** Due orders with an open payment settled at the provider at a time by the deadline pass. */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  PAYMENT_DEADLINE_PASS_PROVIDER_CONCURRENCY: number = 8;
+
+  /** Deadline workflows started at a time by the starter (each start is one call to Temporal). */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  PAYMENT_WORKFLOW_START_CONCURRENCY: number = 32;
+
   /** Largest accepted payment voucher (image or PDF) in bytes; also the request body limit of the service. */
   @IsInt()
   @Min(1024)

@@ -11,6 +11,7 @@ import { FeeService } from './fees/fee.service';
 import { NotificationController } from './notifications/notification.controller';
 import { NotificationService } from './notifications/notification.service';
 import { OrderController } from './orders/order.controller';
+import { DeadlinePass } from './orders/deadline-pass';
 import { OrderService } from './orders/order.service';
 import { PaymentConfig } from './payment.config';
 import { PaymentRuntime } from './payment.runtime';
@@ -51,20 +52,22 @@ export class PaymentModule {
       },
       FeeService,
       OrderService,
+      DeadlinePass,
       NotificationService,
       ReconciliationService,
       {
         provide: PaymentRuntime,
-        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, ReconciliationService, FeeService],
+        inject: [DataSource, OutboxWriter, PaymentProvider, Client, OrderService, DeadlinePass, ReconciliationService, FeeService],
         useFactory: (
           dataSource: DataSource,
           outbox: OutboxWriter,
           provider: PaymentProvider,
           temporal: Client,
           orders: OrderService,
+          deadlines: DeadlinePass,
           reconciliation: ReconciliationService,
           fees: FeeService,
-        ) => new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, reconciliation, fees, bundleDir }),
+        ) => new PaymentRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, orders, deadlines, reconciliation, fees, bundleDir }),
       },
     ];
     const controllers: Type<unknown>[] = [OrderController, FeeController, FeeStaffController, NotificationController, ReconciliationController];

@@ -11,6 +11,7 @@ import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
 import { PAYMENT_SCHEMA } from './database';
 import { createFeeActivities } from './fees/fee.activities';
 import type { FeeService } from './fees/fee.service';
+import type { DeadlinePass } from './orders/deadline-pass';
 import type { OrderService } from './orders/order.service';
 import type { PaymentConfig } from './payment.config';
 import type { PaymentProvider } from './provider/payment-provider';
@@ -26,6 +27,7 @@ export interface PaymentRuntimeDeps {
   provider: PaymentProvider;
   temporal: Client;
   orders: OrderService;
+  deadlines: DeadlinePass;
   reconciliation: ReconciliationService;
   fees: FeeService;
   bundleDir: string;
@@ -83,8 +85,10 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     }
     this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
     // Deadline workflows of projected orders: woken by each projected order, and every 5 s.
-    const starter = this.loop(5000, async () => (await orders.startMissingWorkflows()) > 0);
+    const starter = this.loop(5000, async () => (await orders.startMissingWorkflows(200, config.PAYMENT_WORKFLOW_START_CONCURRENCY)) > 0);
     orders.onProjected = starter;
+    // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0014).
+    if (config.PAYMENT_DEADLINE_PASS_INTERVAL_MS > 0) this.loop(config.PAYMENT_DEADLINE_PASS_INTERVAL_MS, () => this.deps.deadlines.run());
     this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
   }
 
@@ -187,6 +191,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.running]);
+    await this.deps.deadlines.idle();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun;
     await this.workerConnection?.close().catch(() => undefined);

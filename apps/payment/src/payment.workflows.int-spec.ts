@@ -96,7 +96,13 @@ describe('payment workflows with the time-skipping server', () => {
       assert.equal(fake.calls.length, 1);
       assert.ok(fake.calls[0]!.at >= deadline, `settled at ${fake.calls[0]!.at}, deadline ${deadline}`);
       assert.ok(fake.calls[0]!.at < deadline + 60_000, 'settled within a minute of the deadline');
-      await saveHistory('expired-at-deadline', handle.workflowId);
+      await saveHistory('expired-at-deadline-local-activity', handle.workflowId);
+      // The settlement runs as a local activity inside the workflow task of the fired timer.
+      const { events } = await handle.fetchHistory();
+      const { EventType } = temporal.api.enums.v1;
+      const types = (events ?? []).map((e) => e.eventType);
+      assert.ok(types.includes(EventType.EVENT_TYPE_MARKER_RECORDED), 'a marker records the local activity');
+      assert.ok(!types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), 'no activity task');
       return r;
     });
     assert.deepEqual({ status: result.status, via: result.via }, { status: 'expired', via: 'deadline' });
@@ -121,7 +127,7 @@ describe('payment workflows with the time-skipping server', () => {
     const result = await run(fake.activities, async (tq) => {
       const handle = await startOrder(tq, (await env.currentTimeMs()) + HOUR);
       const r = await handle.result();
-      await saveHistory('paid-at-deadline', handle.workflowId);
+      await saveHistory('paid-at-deadline-local-activity', handle.workflowId);
       return r;
     });
     assert.deepEqual({ status: result.status, via: result.via }, { status: 'paid', via: 'deadline' });
@@ -135,6 +141,7 @@ describe('payment workflows with the time-skipping server', () => {
       const handle = await startOrder(tq, now - 5000);
       const r = await handle.result();
       assert.ok(fake.calls[0]!.at < now + 60_000);
+      await saveHistory('late-start-local-activity', handle.workflowId);
       return r;
     });
     assert.equal(result.status, 'expired');
@@ -163,6 +170,8 @@ describe('payment workflows with the time-skipping server', () => {
 });
 
 describe('payment workflow histories replay against the current code', () => {
+  // Histories from before the local-activity patch (expired-at-deadline, paid-at-deadline) run the
+  // deadline as a normal activity; the *-local-activity ones as a local activity.
   it('replays every recorded history without non-determinism', async () => {
     const dir = historiesDir();
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];

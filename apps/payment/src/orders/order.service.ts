@@ -114,18 +114,24 @@ export class OrderService {
       [limit],
     );
     let next = 0;
-    let started = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
-        while (next < rows.length) {
-          const order = rows[next++]!;
-          await this.startDeadline(order);
-          await this.dataSource.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [order.id]);
-          started += 1;
-        }
-      }),
-    );
-    return started;
+    const started: string[] = [];
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
+          while (next < rows.length) {
+            const order = rows[next++]!;
+            await this.startDeadline(order);
+            started.push(order.id);
+          }
+        }),
+      );
+    } finally {
+      // Marked once per round (also when a start failed: the ones that succeeded are not started again).
+      if (started.length > 0) {
+        await this.dataSource.query(`UPDATE payment_order SET workflow_started_at = now() WHERE id = ANY($1::uuid[]) AND workflow_started_at IS NULL`, [started]);
+      }
+    }
+    return started.length;
   }
 
   /** `exam.refund.requested.v1`: starts `refund:<orderId>` when the request matches the order. */
@@ -385,8 +391,24 @@ export class OrderService {
 
   // ---- deadline ----
 
-  /** The deadline activity: paid at the provider → paid; otherwise expired (from pending only). */
+  /** Settlements at the deadline running in this process, by order. */
+  private readonly settling = new Map<string, Promise<OrderStatus | 'unknown'>>();
+
+  /**
+   * At the deadline (the workflow's activity and the deadline pass): paid at the provider →
+   * paid; otherwise expired (from pending only). The two may reach the same order at the same
+   * moment; in one process the second waits for the first's answer instead of asking the
+   * provider again (across processes both ask: every step is idempotent).
+   */
   async settleAtDeadline(orderId: string): Promise<OrderStatus | 'unknown'> {
+    const running = this.settling.get(orderId);
+    if (running) return running;
+    const settling = this.settle(orderId).finally(() => this.settling.delete(orderId));
+    this.settling.set(orderId, settling);
+    return settling;
+  }
+
+  private async settle(orderId: string): Promise<OrderStatus | 'unknown'> {
     const before = await this.status(orderId);
     if (before !== 'pending') return before;
     if (await this.queryAndClose(orderId)) return this.status(orderId);

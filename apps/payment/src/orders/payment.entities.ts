@@ -9,6 +9,8 @@ import type { OrderStatus } from '@certhub/workflows-payment';
 @Entity({ name: 'payment_order' })
 @Index('ix_payment_order_payer', ['payerId', 'placedAt'])
 @Index('ix_payment_order_unstarted', ['placedAt'], { where: 'workflow_started_at IS NULL' })
+// The deadline pass's due orders, soonest first (ADR 0014).
+@Index('ix_payment_order_pending_due', ['expiresAt'], { where: `status = 'pending'` })
 export class PaymentOrder {
   @PrimaryColumn('uuid')
   id!: string;

@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { ExamTopics, PaymentTopics } from '@certhub/contracts';
 import { eventually } from '@certhub/testing';
 import { chinaDate } from '../provider/payment-provider';
+import { DeadlinePass } from './deadline-pass';
 import { OrderService } from './order.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { PaymentHarness } from '../testing/payment-harness';
@@ -189,7 +190,7 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     assert.equal(await reconciliation.runDueStatement(far), undefined);
   });
 
-  it('expires at the deadline (workflow), then refuses to pay; the provider payment is closed', async () => {
+  it('expires at the deadline (deadline pass or workflow), then refuses to pay; the provider payment is closed', async () => {
     const { order, token } = await h.placeOrder({ expiresAt: new Date(Date.now() + 4000).toISOString() });
     const { body: p } = await pay(order.orderId, token);
     await h.waitForStatus(order.orderId, 'expired', 30_000);
@@ -210,8 +211,34 @@ describe('payment service: orders, pay, notifications, cancel, refunds (real eng
     const view = await h.request<{ status: string; invoice: unknown }>('GET', `/api/v1/payment/orders/${order.orderId}`, { token });
     assert.equal(view.body.status, 'paid');
     assert.equal(view.body.invoice, null, 'no invoice was requested');
+    // The deadline pass or the workflow's activity asked the provider; the workflow ends with the order paid either way.
     const wf = await h.app.get(Client).workflow.getHandle(`order-payment:${order.orderId}`).result();
-    assert.deepEqual(wf, { orderId: order.orderId, status: 'paid', via: 'deadline' });
+    assert.equal(wf.status, 'paid');
+  });
+
+  it('deadline pass: due orders are expired from the database on their own (no workflow), each with one event; one paid at the provider becomes paid', async () => {
+    const insert = async (o: ReturnType<PaymentHarness['newOrder']>) =>
+      h.dataSource.query(
+        `INSERT INTO payment_order (id, payer_id, registration_id, business_no, period_id, period_name, amount_fen, lines, invoice_request, status, placed_at, expires_at, workflow_started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, now())`,
+        [o.orderId, o.candidateId, o.registrationId, o.businessNo, o.periodId, o.periodName, o.amountFen, JSON.stringify(o.lines), JSON.stringify(o.invoice), o.placedAt, o.expiresAt],
+      );
+    // Marked as started although no workflow runs for them: only the pass can settle them.
+    const unpaid = [h.newOrder(), h.newOrder(), h.newOrder()];
+    for (const o of unpaid) await insert({ ...o, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const paid = h.newOrder({ invoice: { type: 'none', title: null, taxId: null } });
+    await insert(paid);
+    const { body: p } = await pay(paid.orderId, h.token(paid.candidateId));
+    await sandboxPay(p.paymentId, { notify: 'drop' });
+    await h.dataSource.query(`UPDATE payment_order SET expires_at = now() WHERE id = $1`, [paid.orderId]);
+    for (const o of unpaid) await h.waitForStatus(o.orderId, 'expired', 15_000);
+    await h.waitForStatus(paid.orderId, 'paid', 15_000);
+    for (const o of unpaid) assert.deepEqual(await h.outboxTopics(o.orderId), [PaymentTopics.OrderExpired]);
+    assert.deepEqual(await h.outboxTopics(paid.orderId), [PaymentTopics.OrderPaid]);
+    const early: Array<{ n: number }> = await h.dataSource.query(`SELECT count(*)::int AS n FROM payment_order WHERE id = ANY($1::uuid[]) AND closed_at < expires_at`, [unpaid.map((o) => o.orderId)]);
+    assert.equal(early[0]!.n, 0, 'never expired before the deadline');
+    // A pass over nothing due changes nothing.
+    assert.equal(await h.app.get(DeadlinePass).run(), false);
   });
 
   it('a payment arriving after expiry (provider could not close) is refunded automatically', async () => {

@@ -27,20 +27,33 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-addFormats(ajv);
-// Every event carries several timestamps and consumers validate each event they read: the
-// platform's own RFC 3339 check (one regular expression, then the day of the month) instead of
-// ajv-formats' general one, which took a fifth of the case projection's validation time.
-ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-const validateEnvelopeFn = ajv.compile(envelopeSchema);
-const dataValidators = new Map<string, ValidateFunction>();
-for (const [topic, schema] of Object.entries(eventSchemas)) dataValidators.set(topic, ajv.compile(schema));
+/**
+ * The validators, compiled on first use. Workflow bundles import this module too (through the
+ * contracts index), and Temporal evaluates a bundle's modules again for every workflow it
+ * creates or replays: compiling every schema at load cost ~0.1 s of CPU per workflow (a
+ * registration spike's payment-deadline workflows were CPU-bound on it; bench:deadlines).
+ */
+let compiled: { ajv: Ajv; envelope: ValidateFunction; data: Map<string, ValidateFunction> } | undefined;
+
+function validators() {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: false, strict: true });
+  addFormats(ajv);
+  // Every event carries several timestamps and consumers validate each event they read: the
+  // platform's own RFC 3339 check (one regular expression, then the day of the month) instead of
+  // ajv-formats' general one, which took a fifth of the case projection's validation time.
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
+  const data = new Map<string, ValidateFunction>();
+  for (const [topic, schema] of Object.entries(eventSchemas)) data.set(topic, ajv.compile(schema));
+  compiled = { ajv, envelope: ajv.compile(envelopeSchema), data };
+  return compiled;
+}
 
 export type EventValidation = { ok: true } | { ok: false; error: string };
 
 /** Validates an envelope and its data against the topic's schema (when produced and when consumed). */
 export function validateEvent(topic: string, event: unknown): EventValidation {
+  const { ajv, envelope: validateEnvelopeFn, data: dataValidators } = validators();
   if (!validateEnvelopeFn(event)) {
     return { ok: false, error: `envelope ${ajv.errorsText(validateEnvelopeFn.errors)}` };
   }
