@@ -58,8 +58,8 @@ describe('admission control (ST-6)', () => {
     (await admitted(newcomer))();
   });
 
-  it('refuses a request that waited longer than allowed, with a Retry-After, and forgets it', async () => {
-    const ac = new AdmissionControl({ concurrency: 1, queueLimit: 5, maxWaitMs: 30 });
+  it('refuses a request still in line after the give-up time (services stalled), with a Retry-After, and forgets it', async () => {
+    const ac = new AdmissionControl({ concurrency: 1, queueLimit: 5, maxWaitMs: 10, giveUpMs: 30 });
     const r1 = await admitted(ac.enter());
     const started = performance.now();
     const late = await ac.enter();

@@ -2,14 +2,21 @@
  * Admission control for the registration paths (ST-6). At registration opening far more
  * requests arrive than the services behind can work on at once; letting them all through makes
  * every one of them slow and ends in timeouts. Instead at most `concurrency` requests are in
- * flight; up to `queueLimit` more wait in line (first come, first served) for at most
- * `maxWaitMs`; anything beyond is refused at once with the number of seconds after which a retry
- * is likely to get in. Nobody waits long and nobody gets a timeout or a 5xx for the load.
+ * flight; more wait in line (first come, first served) as long as the recent completion rate
+ * lets them in within `maxWaitMs` (and at most `queueLimit`); anything beyond is refused at once
+ * with the number of seconds after which a retry is likely to get in. Nobody waits long and nobody gets a timeout or a 5xx for the load.
  */
 export interface AdmissionOptions {
   concurrency: number;
   queueLimit: number;
+  /** A place in line whose estimated wait is longer is refused at once. */
   maxWaitMs: number;
+  /**
+   * A request still in line after this long is refused after all (default 10 × maxWaitMs): only
+   * when the services behind stall, since the line is kept to what the recent completion rate
+   * serves within maxWaitMs — a refusal should come at once, not after a wait.
+   */
+  giveUpMs?: number;
 }
 
 export type Admission = { admitted: true; release: () => void } | { admitted: false; retryAfterSeconds: number; reason: 'queue-full' | 'waited-too-long' };
@@ -74,7 +81,7 @@ export class AdmissionControl {
           this.queued -= 1;
           this.stats.refusedWaitedTooLong += 1;
           resolve({ admitted: false, retryAfterSeconds: this.retryAfterSeconds(), reason: 'waited-too-long' });
-        }, this.options.maxWaitMs),
+        }, this.options.giveUpMs ?? this.options.maxWaitMs * 10),
       };
       this.waiting.push(waiter);
       this.queued += 1;

@@ -47,10 +47,15 @@ export class GatewayConfig extends PlatformConfig {
   @Min(0)
   ADMISSION_QUEUE: number = 512;
 
-  /** Longest wait in line before `429` with Retry-After. */
+  /** Longest expected wait in line: a request that would wait longer gets `429` with Retry-After at once. */
   @IsInt()
   @Min(1)
   ADMISSION_MAX_WAIT_MS: number = 1000;
+
+  /** A request still in line after this long gets `429` after all (the services behind stalled). */
+  @IsInt()
+  @Min(1)
+  ADMISSION_GIVE_UP_MS: number = 10_000;
 
   /** How long an access token lives (identity's ACCESS_TOKEN_TTL_SECONDS): how long a revoked session is remembered. */
   @IsInt()

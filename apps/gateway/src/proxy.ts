@@ -70,6 +70,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
     concurrency: config.ADMISSION_CONCURRENCY,
     queueLimit: config.ADMISSION_QUEUE,
     maxWaitMs: config.ADMISSION_MAX_WAIT_MS,
+    giveUpMs: config.ADMISSION_GIVE_UP_MS,
   });
 
   const refusals = new RefusalTimes();
