@@ -271,6 +271,8 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
         break;
       }
       const to = next(stage);
+      // The fee's id is chosen (deterministically) before the applicant is asked: the case names it, so they can pay it.
+      if (to === 'payment') state.feeId ??= uuid4();
       const feeMessage = to === 'payment' ? `请缴纳注册费 ${(app.feeFen / 100).toFixed(2)} 元` : null;
       await record({
         action: `${stage}:${outcome}`,
@@ -280,7 +282,7 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
         outcome,
         actorId: decision.actorId,
         opinion: feeMessage ?? opinion,
-        details: to === 'payment' ? { ...details, reviewOpinion: opinion, amountFen: app.feeFen } : details,
+        details: to === 'payment' ? { ...details, reviewOpinion: opinion, feeId: state.feeId, amountFen: app.feeFen } : details,
         milestone: to === 'payment' ? 'action-required' : null,
       });
       continue;

@@ -91,6 +91,15 @@ function recordView(r: RecordRow) {
   return { id: r.id, kind: r.kind, ...r.data, source: r.library_record_id ? 'library' : 'direct', libraryRecordId: r.library_record_id, updatedAt: r.updated_at.toISOString() };
 }
 
+function feeOf(history: Array<{ details: Record<string, unknown> | null }>) {
+  // The step that asked for it names the fee first; the payment step's entry says how it ended.
+  const asked = history.find((h) => typeof h.details?.feeId === 'string' && typeof h.details?.amountFen === 'number');
+  if (!asked) return null;
+  const feeId = asked.details!.feeId as string;
+  const settled = history.find((h) => h.details?.feeId === feeId && typeof h.details?.feeOutcome === 'string');
+  return { feeId, amountFen: asked.details!.amountFen as number, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
+}
+
 function uniqueViolation(err: unknown): string | undefined {
   const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
   const code = e.code ?? e.driverError?.code;
@@ -225,6 +234,8 @@ export class ApplicationService {
       })),
       round: r.round,
       returnedFrom: r.returned_from,
+      // The registration fee the applicant is asked to pay (payment service: GET /api/v1/payment/fees/{feeId}).
+      fee: feeOf(history),
       certificate: certificate
         ? { certificateNo: certificate.certificate_no, grade: certificate.grade, field: certificate.field, issuedAt: certificate.issued_at.toISOString(), validUntil: certificate.valid_until.toISOString(), status: certificate.status }
         : null,

@@ -187,10 +187,12 @@ describe('registration application workflow (CE-3) with the time-skipping server
 
   it('payment by person: asked to pay (action required), the fee child is paid by voucher, then the reviews go on', async () => {
     const fake = fakeActivities('person');
+    let paidFee = '';
     const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       await decide(fake, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
       const feeId = await settleFee(handle, 'paid-offline');
+      paidFee = feeId;
       const feeInput = await env.client.workflow.getHandle(`fee-payment:${feeId}`).query<{ amountFen: number; payer: { kind: string; accountId: string }; case: { caseId: string } }>('fakeFeeInput');
       assert.equal(feeInput.amountFen, 50_000);
       assert.deepEqual(feeInput.payer, { kind: 'person', accountId: APPLICANT });
@@ -204,6 +206,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     assert.equal(asked.nextStage, 'payment');
     assert.equal(asked.milestone, 'action-required');
     assert.match(asked.opinion ?? '', /500\.00 元/);
+    assert.equal(asked.details?.feeId, paidFee, 'the case names the fee before the applicant pays it');
     const paid = fake.steps[1]!;
     assert.deepEqual([paid.action, paid.stage, paid.nextStage, paid.details?.feeOutcome], ['paid', 'payment', 'expert-assignment', 'paid-offline']);
   });

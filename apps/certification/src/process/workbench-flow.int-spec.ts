@@ -24,17 +24,29 @@ const BASE = '/api/v1/certification/applications';
 describe('registration application through the real workbench (CE-3, WB-1)', () => {
   let h: CertificationHarness;
   let workbench: ServiceProcess;
+  let payment: ServiceProcess;
   let institutionId: string;
 
   before(async () => {
     h = await CertificationHarness.start();
-    workbench = await startServiceProcess('workbench');
+    // The workbench and the payment service (the fee child workflow's worker) run as their own processes.
+    [workbench, payment] = await Promise.all([startServiceProcess('workbench'), startServiceProcess('payment')]);
     institutionId = h.identity.institution();
   });
   after(async () => {
     await workbench?.stop();
+    await payment?.stop();
     await h?.stop();
   });
+
+  async function call<T = Body>(base: string, token: string | null, method: 'GET' | 'POST', path: string, body?: unknown) {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
 
   async function wb<T = Body>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
     const res = await fetch(`${workbench.url}${path}`, {
@@ -113,5 +125,51 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     );
     assert.ok(done.certificate);
     assert.equal(done.history.find((x) => x.action === 'expert-evaluation:pass')?.actorId, expertId);
+  });
+
+  it('paid by the person: after the institution review the applicant is asked to pay, pays online through the payment service, and the case goes on', async () => {
+    const a = h.applicant();
+    const created = await h.create(a, { ...completeForm(institutionId), paymentBy: 'person' });
+    const id = created.body.id;
+    for (const kind of ['education', 'work', 'professional-work'] as const) {
+      assert.equal((await h.request('POST', `${BASE}/${id}/records/${kind}`, { token: a.token, body: COMPLETE_RECORDS[kind] })).status, 201);
+    }
+    assert.equal((await h.request('POST', `${BASE}/${id}/submit`, { token: a.token })).status, 200);
+    const instUser = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    await act(instUser, await taskOf(instUser, id, 'institution-review', 1), 'approve', null);
+
+    type FeeView = { stage: string; fee: { feeId: string; amountFen: number; outcome: string | null; link: string } | null };
+    const asked = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView;
+        return v.stage === 'payment' && v.fee ? v : undefined;
+      },
+      { what: 'asked to pay', timeoutMs: 30_000 },
+    );
+    assert.equal(asked.fee!.amountFen, 30_000, 'the trainee fee of the fee table');
+    const feeId = asked.fee!.feeId;
+    const feeView = await eventually(async () => {
+      const r = await call<{ amountFen: number; status: string }>(payment.url, a.token, 'GET', asked.fee!.link);
+      return r.status === 200 ? r.body : undefined;
+    }, { what: 'fee opened by the child workflow', timeoutMs: 30_000 });
+    assert.deepEqual([feeView.amountFen, feeView.status], [30_000, 'pending']);
+    // Only the applicant pays it.
+    assert.equal((await call(payment.url, h.applicant().token, 'GET', asked.fee!.link)).status, 404);
+    const started = await call<{ paymentId: string }>(payment.url, a.token, 'POST', `/api/v1/payment/fees/${feeId}/payments`);
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal((await call(payment.url, null, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`)).status, 200);
+
+    const paid = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView & { history: Array<{ action: string; details: Record<string, unknown> | null }> };
+        return v.stage === 'expert-assignment' ? v : undefined;
+      },
+      { what: 'fee paid, expert assignment next', timeoutMs: 60_000 },
+    );
+    assert.equal(paid.fee!.outcome, 'paid-online');
+    assert.equal(paid.history.find((x) => x.action === 'paid')?.details?.feeOutcome, 'paid-online');
+    const admin = h.token({ sub: randomUUID(), accountType: 'staff', roles: ['admin', 'staff'] });
+    await act(admin, await taskOf(admin, id, 'expert-assignment', 1), 'reject', '专业领域暂不受理');
+    await eventually(async () => (await h.view(a, id)).body.status === 'rejected', { what: 'rejected', timeoutMs: 30_000 });
   });
 });
