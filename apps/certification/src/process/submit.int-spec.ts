@@ -7,6 +7,8 @@ import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { FakeWorkbench, testEnvironment } from '@certhub/testing';
 import { certApplicationStateQuery, certApplicationWorkflowId } from '@certhub/workflows-certification';
+import { Logger } from '@certhub/logging';
+import { applicationDueAt, CertificationCalendar } from './application.activities';
 import { ApplicationWorkflowStarter } from './workflow-starter';
 import { CertificationHarness, COMPLETE_RECORDS, completeForm, type Applicant, type ApplicationView } from '../testing/certification-harness';
 
@@ -140,6 +142,27 @@ describe('application submit and the process through the real Temporal dev serve
     const edit = await h.request<Body>('PUT', `${BASE}/${id}`, { token: a.token, body: completeForm(institutionId) });
     assert.equal(edit.status, 409);
     assert.equal(edit.body.code, 'CERT_APPLICATION_LOCKED');
+  });
+
+  it('the 15-working-day deadline does not count the time the applicant had the case for rectification', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    // Submitted on Monday 2 November, returned on Monday 9 November (5 working days used),
+    // resubmitted on Monday 23 November: 10 working days remain from then.
+    const at = (iso: string) => new Date(iso);
+    for (const [toStatus, when] of [
+      ['submitted', '2026-11-02T02:00:00.000Z'],
+      ['returned', '2026-11-09T02:00:00.000Z'],
+      ['submitted', '2026-11-23T02:00:00.000Z'],
+    ] as const) {
+      await h.dataSource.query(`INSERT INTO application_history (application_id, action, to_status, stage, at) VALUES ($1, 'test', $2, 'institution-review', $3)`, [id, toStatus, when]);
+    }
+    const calendar = h.app.get(CertificationCalendar).calendar;
+    const due = await applicationDueAt(h.dataSource.manager, calendar, 15, id, new Logger('test', 'error'));
+    assert.equal(due?.toISOString(), calendar.dueAtAfterWorkingDays(at('2026-11-23T02:00:00.000Z'), 10).toISOString());
+    assert.notEqual(due?.toISOString(), calendar.dueAtAfterWorkingDays(at('2026-11-02T02:00:00.000Z'), 15).toISOString());
+    await h.dataSource.query(`INSERT INTO application_history (application_id, action, to_status, stage, at) VALUES ($1, 'test', 'returned', 'institution-review', now())`, [id]);
+    assert.equal(await applicationDueAt(h.dataSource.manager, calendar, 15, id, new Logger('test', 'error')), null, 'no due date while paused');
   });
 
   it('a submit Temporal did not take (down at the time) is kept and delivered by the starter, once', async () => {
