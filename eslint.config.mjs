@@ -104,6 +104,13 @@ const WORKFLOW_BANNED_PACKAGES = [
  */
 const WORKFLOW_SAFE_LIBS = ['@certhub/contracts', '@certhub/cn-id', '@certhub/human-tasks'];
 
+/**
+ * Workflow contracts one domain publishes for another domain's workflows to call as a child
+ * (ADR 0012: the fee payment is a child of the certification application). Only the listed
+ * importers may use them; the contract files are sandbox-safe (workflow ids, options, messages).
+ */
+const CROSS_DOMAIN_WORKFLOW_CONTRACTS = [{ contract: '@certhub/workflows-payment', importers: ['workflows/certification', 'apps/certification'] }];
+
 /** @param {{ tests: boolean }} options tests: the importing file is a test (may use type:testing). */
 function depConstraints({ tests }) {
   const testing = tests ? ['type:testing'] : [];
@@ -155,6 +162,25 @@ const PROJECT_SOURCES = ['apps/**/*.{ts,mts,cts,js,mjs,cjs}', 'libs/**/*.{ts,mts
 /** Covered by tsconfig.json, so type-aware rules can run on them. */
 const TYPED_SOURCES = ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'workflows/*/src/**/*.ts'];
 /** Tests and test-support code (a service's in-process harness lives in src/testing/). */
+/** What workflow code may import by value. */
+function workflowImportRule(safeLibs) {
+  return [
+    'error',
+    {
+      paths: NODE_BUILTINS.map((name) => ({ name, message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true })),
+      patterns: [
+        { regex: '^node:', message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true },
+        { group: WORKFLOW_BANNED_PACKAGES.flatMap((p) => [p, `${p}/**`]), message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true },
+        {
+          group: ['@certhub/*', '@certhub/*/**', ...safeLibs.map((lib) => `!${lib}`)],
+          message: `${WORKFLOW_SANDBOX_MESSAGE} Value imports only from ${safeLibs.join(', ')} (WORKFLOW_SAFE_LIBS in eslint.config.mjs).`,
+          allowTypeImports: true,
+        },
+      ],
+    },
+  ];
+}
+
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/src/testing/**/*.ts'];
 const WORKFLOW_CODE = ['workflows/*/src/**/*.ts'];
 
@@ -237,21 +263,7 @@ export default defineConfig(
     rules: {
       '@nx/enforce-module-boundaries': boundaries({ tests: false }),
       'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: NODE_BUILTINS.map((name) => ({ name, message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true })),
-          patterns: [
-            { regex: '^node:', message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true },
-            { group: WORKFLOW_BANNED_PACKAGES.flatMap((p) => [p, `${p}/**`]), message: WORKFLOW_SANDBOX_MESSAGE, allowTypeImports: true },
-            {
-              group: ['@certhub/*', '@certhub/*/**', ...WORKFLOW_SAFE_LIBS.map((lib) => `!${lib}`)],
-              message: `${WORKFLOW_SANDBOX_MESSAGE} Value imports only from ${WORKFLOW_SAFE_LIBS.join(', ')} (WORKFLOW_SAFE_LIBS in eslint.config.mjs).`,
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': workflowImportRule(WORKFLOW_SAFE_LIBS),
       'no-restricted-syntax': [
         'error',
         ...NO_FOCUSED_TESTS,
@@ -266,6 +278,17 @@ export default defineConfig(
     files: TEST_FILES,
     rules: { '@nx/enforce-module-boundaries': boundaries({ tests: true }) },
   },
+
+  // Published cross-domain workflow contracts, for their listed importers only.
+  ...CROSS_DOMAIN_WORKFLOW_CONTRACTS.flatMap(({ contract, importers }) => [
+    { files: importers.map((root) => `${root}/src/**/*.ts`), ignores: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries({ tests: false, allow: [contract] }) } },
+    { files: importers.flatMap((root) => TEST_FILES.map((t) => `${root}/${t}`)), rules: { '@nx/enforce-module-boundaries': boundaries({ tests: true, allow: [contract] }) } },
+    {
+      files: importers.filter((root) => root.startsWith('workflows/')).map((root) => `${root}/src/**/*.ts`),
+      ignores: TEST_FILES,
+      rules: { '@typescript-eslint/no-restricted-imports': workflowImportRule([...WORKFLOW_SAFE_LIBS, contract]) },
+    },
+  ]),
 
   // Services log through @certhub/logging, never the console (tests and benchmarks may).
   {

@@ -34,6 +34,9 @@ async function main() {
   const { ensureTemporalBinaries } = await import('./infra/temporal.mjs');
   const { platformSecrets } = await import('./platform.mjs');
   const { migrateAll } = await import('./db.mjs');
+  // Tests wait on workflows with deadlines of their own: the Temporal server they start keeps the
+  // normal CPU priority (ADR 0015 lowers it for npm start and the benchmarks).
+  process.env.CERTHUB_TEMPORAL_NICE ??= '0';
   const infra = await startInfra({ databases: ['certhub_test'], handleSignals: false });
   let code = 1;
   try {

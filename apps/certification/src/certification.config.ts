@@ -1,4 +1,4 @@
-import { IsInt, IsUrl, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { PlatformConfig } from '@certhub/config';
 
 export class CertificationConfig extends PlatformConfig {
@@ -41,4 +41,32 @@ export class CertificationConfig extends PlatformConfig {
   @Min(1)
   @Max(500)
   MAX_RECORDS_PER_KIND: number = 50;
+
+  /** Service catalogue deadline of a registration application (CE-3), in working days; the applicant's rectification time does not count. */
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  APPLICATION_DEADLINE_WORKING_DAYS: number = 15;
+
+  /** Working days a review task of the application is due in, and more before it escalates to the admins. */
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  APPLICATION_REVIEW_WORKING_DAYS: number = 5;
+
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  APPLICATION_ESCALATION_WORKING_DAYS: number = 3;
+
+  /** Days the applicant has to pay the registration fee. */
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  APPLICATION_FEE_DUE_DAYS: number = 15;
+
+  /** Extra official calendars (`<year>.json`) beyond the ones shipped. */
+  @IsOptional()
+  @IsString()
+  WORKDAYS_CALENDAR_DIR?: string;
 }

@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter } from '@certhub/persistence';
+import { connectTemporalClient } from '@certhub/temporal';
+import { loadCalendarDirectory, WorkCalendar } from '@certhub/workdays';
 import { ApplicationController, CatalogueController, ConditionController } from './applications/application.controller';
 import { ApplicationService } from './applications/application.service';
 import { ConditionService } from './applications/condition.service';
@@ -9,16 +13,24 @@ import { CertificationConfig } from './certification.config';
 import { CertificationRuntime } from './certification.runtime';
 import { certificationDataSource, CERTIFICATION_SCHEMA } from './database';
 import { IdentityClient } from './library/identity-client';
+import { ApplicationActivities, CertificationCalendar } from './process/application.activities';
+import { ApplicationWorkflowStarter } from './process/workflow-starter';
 
 export interface CertificationModuleOptions {
   config: CertificationConfig;
   logger: Logger;
+  /** Where the prebuilt workflow bundles are (default: dist/workflow-bundles). */
+  bundleDir?: string;
 }
 
 @Module({})
 export class CertificationModule {
   static forRoot(options: CertificationModuleOptions): DynamicModule {
     const { config } = options;
+    const bundleDir = options.bundleDir ?? config.WORKFLOW_BUNDLE_DIR ?? join(__dirname, '..', '..', '..', 'workflow-bundles');
+    const calendar: CertificationCalendar = {
+      calendar: config.WORKDAYS_CALENDAR_DIR ? WorkCalendar.builtIn().withYears(loadCalendarDirectory(config.WORKDAYS_CALENDAR_DIR)) : WorkCalendar.builtIn(),
+    };
     return {
       module: CertificationModule,
       providers: [
@@ -26,13 +38,21 @@ export class CertificationModule {
         { provide: Logger, useValue: options.logger },
         { provide: DataSource, useFactory: async () => certificationDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE).initialize() },
         { provide: OutboxWriter, useValue: new OutboxWriter('certification', CERTIFICATION_SCHEMA) },
+        { provide: CertificationCalendar, useValue: calendar },
+        {
+          provide: Client,
+          useFactory: () => connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }),
+        },
         IdentityClient,
         ApplicationService,
         ConditionService,
+        ApplicationWorkflowStarter,
+        ApplicationActivities,
         {
           provide: CertificationRuntime,
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) => new CertificationRuntime({ config, logger: options.logger, dataSource }),
+          inject: [DataSource, Client, ApplicationWorkflowStarter, ApplicationActivities],
+          useFactory: (dataSource: DataSource, temporal: Client, starter: ApplicationWorkflowStarter, activities: ApplicationActivities) =>
+            new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, bundleDir }),
         },
       ],
       controllers: [CatalogueController, ConditionController, ApplicationController],

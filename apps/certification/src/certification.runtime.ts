@@ -1,25 +1,43 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, OutboxRelay, SerializedProducer } from '@certhub/messaging';
+import { createDomainWorker } from '@certhub/temporal';
+import { CERTIFICATION_TASK_QUEUE } from '@certhub/workflows-certification';
 import type { CertificationConfig } from './certification.config';
 import { CERTIFICATION_SCHEMA } from './database';
+import type { ApplicationActivities } from './process/application.activities';
+import type { ApplicationWorkflowStarter } from './process/workflow-starter';
 
 export interface CertificationRuntimeDeps {
   config: CertificationConfig;
   logger: Logger;
   dataSource: DataSource;
+  temporal: Client;
+  starter: ApplicationWorkflowStarter;
+  activities: ApplicationActivities;
+  bundleDir: string;
 }
 
 /**
- * The certification service's background parts: so far the outbox relay that publishes its case
- * events (`certification.case.changed.v1`). The Temporal worker of task queue `certification`
- * joins it with the application workflow.
+ * The certification service's background parts: the outbox relay that publishes its events
+ * (`certification.case.changed.v1`, `certification.certificate.issued.v1`), the starter that
+ * delivers submits to the application workflow, and the Temporal worker of task queue
+ * `certification` (the application workflow and its activities).
  */
 @Injectable()
 export class CertificationRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
+  private worker?: Worker;
+  private workerConnection?: NativeConnection;
+  private workerRun?: Promise<void>;
+  private starterTimer?: NodeJS.Timeout;
+  private starterWake?: NodeJS.Timeout;
+  private starterRun?: Promise<void>;
+  private stopping = false;
 
   constructor(private readonly deps: CertificationRuntimeDeps) {}
 
@@ -36,15 +54,70 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
       logger: logger.child('outbox-relay'),
     });
     await this.relay.start();
+
+    if (config.RUN_WORKER === 'true') await this.startWorker();
+
+    // Submits Temporal did not take at once (down, restarting): delivered every 5 s, or when woken.
+    this.starterTimer = setInterval(() => this.deliverPending(), 5000);
+    this.deps.starter.onSubmitted = () => {
+      if (this.starterWake || this.stopping) return;
+      this.starterWake = setTimeout(() => {
+        this.starterWake = undefined;
+        this.deliverPending();
+      }, 1000);
+    };
+    this.deliverPending();
+  }
+
+  private deliverPending(): void {
+    if (this.starterRun || this.stopping) return;
+    this.starterRun = this.deps.starter
+      .deliverPending()
+      .then(() => undefined)
+      .catch((err: unknown) => this.deps.logger.warn('application workflow starter failed; retried later', { err }))
+      .finally(() => {
+        this.starterRun = undefined;
+      });
+  }
+
+  async startWorker(): Promise<void> {
+    const { config, logger } = this.deps;
+    const { worker, connection } = await createDomainWorker({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: CERTIFICATION_TASK_QUEUE,
+      domain: 'certification',
+      bundleDir: this.deps.bundleDir,
+      activities: this.deps.activities.asActivities(),
+    });
+    this.worker = worker;
+    this.workerConnection = connection;
+    this.workerRun = worker.run().catch((err: unknown) => {
+      logger.error('certification worker stopped with an error', { err });
+      // A service whose worker died is not healthy: exit so the supervisor restarts it.
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
   }
 
   assertRunning(): void {
+    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
+      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    }
     if (!this.producer) throw new Error('kafka producer not connected');
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.starterTimer) clearInterval(this.starterTimer);
+    if (this.starterWake) clearTimeout(this.starterWake);
+    await this.starterRun;
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun;
+    await this.workerConnection?.close().catch(() => undefined);
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);
+    await this.deps.temporal.connection.close().catch(() => undefined);
     await this.deps.dataSource.destroy().catch(() => undefined);
   }
 }

@@ -1,11 +1,11 @@
 import { DataSource } from 'typeorm';
 import { serviceDataSourceOptions } from '@certhub/persistence';
-import { Application, ApplicationHistory, ApplicationRecord } from './applications/application.entities';
+import { Application, ApplicationHistory, ApplicationRecord, Certificate } from './applications/application.entities';
 import { CERTIFICATION_MIGRATIONS } from './migrations';
 
 export const CERTIFICATION_SCHEMA = 'certification';
 
-export const CERTIFICATION_ENTITIES = [Application, ApplicationRecord, ApplicationHistory];
+export const CERTIFICATION_ENTITIES = [Application, ApplicationRecord, ApplicationHistory, Certificate];
 
 export function certificationDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource(

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { Logger } from '@certhub/logging';
 import { createServiceApp, mountHealth, mountOpenApi, runService } from '@certhub/service-kit';
@@ -9,7 +10,7 @@ export async function createCertificationApp(config: CertificationConfig, logger
   const app = await createServiceApp(CertificationModule.forRoot({ config, logger }), {
     name: 'certification',
     title: 'certhub certification service',
-    description: 'Personnel registration applications (CE-1 … CE-3): condition self-check, drafts, records, basic info library copies.',
+    description: 'Personnel registration applications (CE-1 … CE-3): condition self-check, drafts, records, basic info library copies, submit and the application process.',
     logger,
     jwtSecret: config.CERTHUB_JWT_SECRET,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -17,8 +18,10 @@ export async function createCertificationApp(config: CertificationConfig, logger
   mountOpenApi(app, { title: 'certhub certification service', description: 'certification' });
   const dataSource = app.get(DataSource);
   const runtime = app.get(CertificationRuntime);
+  const temporal = app.get(Client);
   mountHealth(app, {
     postgres: () => dataSource.query('SELECT 1'),
+    temporal: () => temporal.workflowService.getSystemInfo({}),
     runtime: async () => runtime.assertRunning(),
   });
   return app;

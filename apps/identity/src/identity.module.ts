@@ -76,9 +76,15 @@ export class IdentityModule {
       VerificationService,
       {
         provide: IdentityRuntime,
-        inject: [DataSource, OutboxWriter, VerificationProvider, Client, VerificationService],
-        useFactory: (dataSource: DataSource, outbox: OutboxWriter, provider: VerificationProvider, temporal: Client, verification: VerificationService) =>
-          new IdentityRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, verification, bundleDir }),
+        inject: [DataSource, OutboxWriter, VerificationProvider, Client, VerificationService, InstitutionService],
+        useFactory: (
+          dataSource: DataSource,
+          outbox: OutboxWriter,
+          provider: VerificationProvider,
+          temporal: Client,
+          verification: VerificationService,
+          institutions: InstitutionService,
+        ) => new IdentityRuntime({ config, logger: options.logger, dataSource, outbox, provider, temporal, verification, institutions, bundleDir }),
       },
     ];
     const controllers: Type<unknown>[] = [

@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
-import { IdentityTopics } from '@certhub/contracts';
+import { CertificationTopics, IdentityTopics } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
@@ -11,6 +11,7 @@ import { loadCalendarDirectory, WorkCalendar } from '@certhub/workdays';
 import { IDENTITY_TASK_QUEUE } from '@certhub/workflows-identity';
 import { IDENTITY_SCHEMA } from './database';
 import type { IdentityConfig } from './identity.config';
+import type { InstitutionService } from './institutions/institution.service';
 import { createIdentityActivities } from './verification/verification.activities';
 import type { VerificationProvider } from './verification/verification-provider';
 import type { VerificationService } from './verification/verification.service';
@@ -23,6 +24,7 @@ export interface IdentityRuntimeDeps {
   provider: VerificationProvider;
   temporal: Client;
   verification: VerificationService;
+  institutions: InstitutionService;
   bundleDir: string;
 }
 
@@ -35,6 +37,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
   private consumer?: IdempotentConsumer;
+  private rolesConsumer?: IdempotentConsumer;
   private worker?: Worker;
   private workerConnection?: NativeConnection;
   private workerRun?: Promise<void>;
@@ -73,6 +76,20 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
       logger.info('verification workflow started', { workflowId, alreadyStarted });
     });
     await this.consumer.start();
+
+    // Roles other domains earn for a person: a registration certificate makes them `certified` (ADR 0016).
+    this.rolesConsumer = new IdempotentConsumer({
+      kafka,
+      groupId: `identity.earned-roles${config.KAFKA_GROUP_SUFFIX}`,
+      dataSource,
+      producer: this.producer,
+      logger: logger.child('roles-consumer'),
+    }).on(CertificationTopics.CertificateIssued, async (event, manager) => {
+      const result = await this.deps.institutions.certificateIssued(manager, event.data.personId);
+      if (result === 'unknown') logger.warn('certificate issued to an account this service does not know; ignored', { certificateId: event.data.certificateId });
+      else logger.info('certified role', { certificateId: event.data.certificateId, result });
+    });
+    await this.rolesConsumer.start();
 
     if (config.RUN_WORKER === 'true') await this.startWorker();
   }
@@ -117,6 +134,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.workerRun;
     await this.workerConnection?.close().catch(() => undefined);
     await this.consumer?.stop();
+    await this.rolesConsumer?.stop();
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);
     await this.deps.temporal.connection.close().catch(() => undefined);

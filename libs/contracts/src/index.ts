@@ -4,6 +4,7 @@ export * from './events/cases';
 export * from './events/workbench';
 export * from './events/exam';
 export * from './events/payment';
+export * from './events/certification';
 export * from './events/registry';
 export * from './workflow-ref';
 export * from './search-attributes';

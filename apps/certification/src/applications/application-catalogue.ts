@@ -100,6 +100,20 @@ export const PAYMENT_METHODS = {
 export type PaymentBy = keyof typeof PAYMENT_METHODS;
 export const PAYMENT_BY_CODES = Object.keys(PAYMENT_METHODS) as PaymentBy[];
 
+/**
+ * The registration fee (注册费) of an application paid by the person, integer fen, by grade (the
+ * association's fee table; a new registration, an upgrade and a conversion pay the same).
+ */
+export const REGISTRATION_FEES_FEN: Record<Grade, number> = {
+  trainee: 30_000,
+  auditor: 50_000,
+  senior: 80_000,
+};
+
+export function registrationFeeFen(grade: string | null): number {
+  return (GRADES as readonly string[]).includes(grade ?? '') ? REGISTRATION_FEES_FEN[grade as Grade] : REGISTRATION_FEES_FEN.auditor;
+}
+
 export const RECORD_KINDS = {
   education: { zh: '教育经历', en: 'Education' },
   work: { zh: '工作经历', en: 'Work experience' },
@@ -144,5 +158,6 @@ export function catalogueView() {
     recordKinds: list(RECORD_KINDS),
     educationLevels: list(EDUCATION_LEVELS),
     auditTypes: list(AUDIT_TYPES),
+    registrationFeesFen: REGISTRATION_FEES_FEN,
   };
 }

@@ -88,6 +88,16 @@ export class ApplicationController {
     return this.applications.view(id, caller.sub);
   }
 
+  @Post(':id/submit')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'CE-3 提交: submit a complete draft (→ institution review), or resubmit after a return (→ the review that returned it); 422 CERT_APPLICATION_INCOMPLETE lists what is missing; submitting again while submitted answers the same',
+  })
+  submit(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string) {
+    return this.applications.submit(id, caller.sub);
+  }
+
   @Put(':id')
   @ApiOperation({ summary: 'CE-2 暂存草稿: save the form (replaces it; fields left out are cleared); draft or returned for rectification only' })
   update(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @Body() dto: ApplicationFormDto, @Headers('authorization') authorization?: string) {

@@ -27,6 +27,8 @@ export function isEditable(status: ApplicationStatus): boolean {
   unique: true,
   where: `"status" IN ('draft', 'submitted', 'returned') AND "field" IS NOT NULL`,
 })
+// The workflow starter's queue: submitted applications whose workflow was not yet started or told of the resubmit.
+@Index('ix_application_workflow_pending', ['submittedAt'], { where: `"status" = 'submitted' AND "workflow_round" < "round"` })
 @Index('uq_application_create_key', ['applicantId', 'createKey'], { unique: true, where: '"create_key" IS NOT NULL' })
 @Check('ck_application_status', `"status" IN ('draft', 'submitted', 'returned', 'approved', 'rejected', 'withdrawn')`)
 export class Application {
@@ -94,6 +96,21 @@ export class Application {
   @Column('timestamptz', { nullable: true })
   submittedAt!: Date | null;
 
+  /** Rectification round (退回整改 rounds): 1 at the first submit, +1 with every return. */
+  @Column('int', { default: 1 })
+  round!: number;
+
+  /** The stage that returned the case; the resubmitted case goes back to it. */
+  @Column('text', { nullable: true })
+  returnedFrom!: string | null;
+
+  /**
+   * The round the workflow has been told about (0: not started; 1: started; n: resubmit n
+   * signalled). Lower than `round` while submitted: the starter starts or signals it.
+   */
+  @Column('int', { default: 0 })
+  workflowRound!: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
@@ -144,6 +161,7 @@ export class ApplicationRecord {
 /** The case history of an application (WB-2): who did what, when, from which status to which. */
 @Entity({ name: 'application_history' })
 @Index('ix_application_history_application', ['applicationId', 'id'])
+@Index('uq_application_history_step', ['applicationId', 'step'], { unique: true, where: '"step" IS NOT NULL' })
 export class ApplicationHistory {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id!: string;
@@ -174,6 +192,66 @@ export class ApplicationHistory {
   @Column('text', { nullable: true })
   opinion!: string | null;
 
+  /** Rectification round the entry belongs to. */
+  @Column('int', { default: 1 })
+  round!: number;
+
+  /** The workflow's step number (null for the applicant's own actions): a retried activity writes once. */
+  @Column('int', { nullable: true })
+  step!: number | null;
+
+  /** The outcome, the expert's verdicts per record and non-conformities, the assigned expert, the fee … */
+  @Column('jsonb', { nullable: true })
+  details!: Record<string, unknown> | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   at!: Date;
+}
+
+export const CERTIFICATE_STATUSES = ['valid', 'suspended', 'revoked', 'cancelled', 'expired'] as const;
+
+/** A registration certificate (注册证书) issued when an application is approved (CE-3); valid 3 years. */
+@Entity({ name: 'certificate' })
+@Index('uq_certificate_no', ['certificateNo'], { unique: true })
+@Index('uq_certificate_application', ['applicationId'], { unique: true })
+@Index('ix_certificate_person', ['personId', 'issuedAt'])
+@Check('ck_certificate_status', `"status" IN ('valid', 'suspended', 'revoked', 'cancelled', 'expired')`)
+export class Certificate {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** e.g. `CCAA-QMS-2026-000001`. */
+  @Column('text')
+  certificateNo!: string;
+
+  @Column('uuid')
+  applicationId!: string;
+
+  /** The certified person's account. */
+  @Column('uuid')
+  personId!: string;
+
+  @Column('text')
+  applicationType!: string;
+
+  @Column('text')
+  grade!: string;
+
+  @Column('text')
+  field!: string;
+
+  @Column('uuid', { nullable: true })
+  institutionId!: string | null;
+
+  @Column('timestamptz')
+  issuedAt!: Date;
+
+  @Column('timestamptz')
+  validUntil!: Date;
+
+  @Column('text')
+  status!: (typeof CERTIFICATE_STATUSES)[number];
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
 }

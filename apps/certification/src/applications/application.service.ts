@@ -6,6 +6,9 @@ import { certApplicationWorkflowId } from '@certhub/workflows-certification';
 import { appendApplicationCase, applicationItemName, stageName, type ApplicationCaseState } from '../cases/application-case';
 import { CertificationConfig } from '../certification.config';
 import { CertificationErrors } from '../certification.errors';
+import { applicationDueAt, CertificationCalendar } from '../process/application.activities';
+import { ApplicationWorkflowStarter } from '../process/workflow-starter';
+import { Logger } from '@certhub/logging';
 import { IdentityClient, type LibraryEducation, type LibraryRecord } from '../library/identity-client';
 import { LIBRARY_KIND, recordFromLibrary } from '../library/library-mapping';
 import {
@@ -21,7 +24,7 @@ import {
 import type { ApplicationFormDto, LibraryCopyItemDto } from './application.dtos';
 import { isEditable, OPEN_STATUSES, type ApplicationStatus } from './application.entities';
 import { formFromDto } from './form-rules';
-import { gradeName, submissionReadiness, type ApplicationForm, type FormRecord } from './readiness';
+import { gradeName, incompleteError, submissionReadiness, type ApplicationForm, type FormRecord } from './readiness';
 import { validRecord, type RecordData } from './records';
 
 export interface ApplicationRow {
@@ -41,6 +44,9 @@ export interface ApplicationRow {
   institution_name: string | null;
   create_key: string | null;
   submitted_at: Date | null;
+  round: number;
+  returned_from: string | null;
+  workflow_round: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -85,6 +91,15 @@ function recordView(r: RecordRow) {
   return { id: r.id, kind: r.kind, ...r.data, source: r.library_record_id ? 'library' : 'direct', libraryRecordId: r.library_record_id, updatedAt: r.updated_at.toISOString() };
 }
 
+function feeOf(history: Array<{ details: Record<string, unknown> | null }>) {
+  // The step that asked for it names the fee first; the payment step's entry says how it ended.
+  const asked = history.find((h) => typeof h.details?.feeId === 'string' && typeof h.details?.amountFen === 'number');
+  if (!asked) return null;
+  const feeId = asked.details!.feeId as string;
+  const settled = history.find((h) => h.details?.feeId === feeId && typeof h.details?.feeOutcome === 'string');
+  return { feeId, amountFen: asked.details!.amountFen as number, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
+}
+
 function uniqueViolation(err: unknown): string | undefined {
   const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
   const code = e.code ?? e.driverError?.code;
@@ -104,6 +119,9 @@ export class ApplicationService {
     private readonly outbox: OutboxWriter,
     private readonly identity: IdentityClient,
     private readonly config: CertificationConfig,
+    private readonly starter: ApplicationWorkflowStarter,
+    private readonly calendar: CertificationCalendar,
+    private readonly logger: Logger,
   ) {}
 
   // ---- reading ----
@@ -157,12 +175,17 @@ export class ApplicationService {
   private async viewOf(runner: EntityManager | DataSource, r: ApplicationRow) {
     const [records, history] = await Promise.all([
       this.records(runner, r.id),
-      sqlRows<{ action: string; actor_id: string | null; from_status: string | null; to_status: string; stage: string; opinion: string | null; at: Date }>(
+      sqlRows<{ action: string; actor_id: string | null; from_status: string | null; to_status: string; stage: string; opinion: string | null; round: number; details: Record<string, unknown> | null; at: Date }>(
         runner,
-        `SELECT action, actor_id, from_status, to_status, stage, opinion, at FROM application_history WHERE application_id = $1 ORDER BY id`,
+        `SELECT action, actor_id, from_status, to_status, stage, opinion, round, details, at FROM application_history WHERE application_id = $1 ORDER BY id`,
         [r.id],
       ),
     ]);
+    const [certificate] = await sqlRows<{ certificate_no: string; grade: string; field: string; issued_at: Date; valid_until: Date; status: string }>(
+      runner,
+      `SELECT certificate_no, grade, field, issued_at, valid_until, status FROM certificate WHERE application_id = $1`,
+      [r.id],
+    );
     const form = formOf(r);
     const type = lookup(APPLICATION_TYPES, r.application_type) as (typeof APPLICATION_TYPES)[ApplicationType] | null;
     const item = applicationItemName(r.application_type, r.field);
@@ -202,14 +225,67 @@ export class ApplicationService {
         toStatus: h.to_status,
         stage: h.stage,
         stageName: stageName(h.stage).zh,
+        stageNameEn: stageName(h.stage).en,
+        round: h.round,
         opinion: h.opinion,
+        // The reviewer's outcome, the expert's verdicts per record and the non-conformities, the assigned expert, the fee.
+        details: h.details,
         at: h.at.toISOString(),
       })),
+      round: r.round,
+      returnedFrom: r.returned_from,
+      // The registration fee the applicant is asked to pay (payment service: GET /api/v1/payment/fees/{feeId}).
+      fee: feeOf(history),
+      certificate: certificate
+        ? { certificateNo: certificate.certificate_no, grade: certificate.grade, field: certificate.field, issuedAt: certificate.issued_at.toISOString(), validUntil: certificate.valid_until.toISOString(), status: certificate.status }
+        : null,
       workflowId: r.status === 'draft' ? null : certApplicationWorkflowId(r.id),
       createdAt: r.created_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),
       submittedAt: r.submitted_at?.toISOString() ?? null,
     };
+  }
+
+  // ---- submit (CE-3) ----
+
+  /**
+   * CE-3 submit: a complete draft goes to the institution review and starts the application
+   * workflow; an application returned for rectification goes back to the review that returned it
+   * (the running workflow is signalled). Incomplete → 422 with everything missing, nothing
+   * changed. Submitting again while submitted answers the same (one workflow). The change is
+   * committed first; the workflow is told right after, or by the runtime's starter when Temporal
+   * is not reachable.
+   */
+  async submit(id: string, applicantId: string) {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const row = await this.owned(manager, id, applicantId, true);
+      if (row.status === 'submitted') return { row, replayed: true };
+      if (!isEditable(row.status)) throw CertificationErrors.error('CERT_APPLICATION_NOT_SUBMITTABLE', { details: { status: row.status } });
+      const records = await this.records(manager, id);
+      const readiness = submissionReadiness(formOf(row), records.map((x): FormRecord => ({ id: x.id, kind: x.kind, data: x.data })));
+      if (!readiness.ready) throw incompleteError(readiness);
+      const first = row.status === 'draft';
+      const stage = first ? 'institution-review' : (row.returned_from ?? 'institution-review');
+      const [updated] = await sqlRows<ApplicationRow>(
+        manager,
+        `UPDATE application SET status = 'submitted', stage = $2, submitted_at = COALESCE(submitted_at, now()), returned_from = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+        [id, stage],
+      );
+      await manager.query(
+        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, round) VALUES ($1, $2, $3, $4, 'submitted', $5, $6)`,
+        [id, first ? 'submitted' : 'resubmitted', applicantId, row.status, stage, updated!.round],
+      );
+      const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, id, this.logger);
+      await appendApplicationCase(manager, this.outbox, caseState(updated!), {
+        milestone: first ? 'submitted' : 'resubmitted',
+        dueAt,
+        institutionId: updated!.institution_id,
+        actorId: applicantId,
+      });
+      return { row: updated!, replayed: false };
+    });
+    if (!outcome.replayed || outcome.row.workflow_round < outcome.row.round) await this.starter.deliver(id);
+    return { id, businessNo: outcome.row.business_no, status: 'submitted' as const, stage: outcome.row.stage, round: outcome.row.round, workflowId: certApplicationWorkflowId(id) };
   }
 
   // ---- the form ----

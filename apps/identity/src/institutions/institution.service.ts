@@ -93,6 +93,22 @@ export class InstitutionService {
     });
   }
 
+  /**
+   * The certification service issued a registration certificate to this person
+   * (`certification.certificate.issued.v1`, ADR 0016): the personal account gains `certified`
+   * in the consumer's transaction. A second delivery changes nothing; an unknown or non-personal
+   * account is not ours (another deployment sharing the broker) and is skipped.
+   */
+  async certificateIssued(manager: import('typeorm').EntityManager, personId: string): Promise<'granted' | 'already' | 'unknown'> {
+    const account = await manager.getRepository(Account).findOne({ where: { id: personId }, lock: { mode: 'pessimistic_write' } });
+    if (!account || account.accountType !== 'personal') return 'unknown';
+    if (account.roles.includes('certified')) return 'already';
+    account.roles = [...account.roles, 'certified'];
+    await manager.getRepository(Account).save(account);
+    await this.emitRoles(manager, account, null);
+    return 'granted';
+  }
+
   async revokeRole(accountId: string, role: Role, actorId: string): Promise<{ roles: Role[] }> {
     if (!(GRANTABLE_ROLES as readonly string[]).includes(role)) throw IdentityErrors.error('IDENTITY_ROLE_NOT_GRANTABLE', { field: 'role' });
     return this.dataSource.transaction(async (manager) => {

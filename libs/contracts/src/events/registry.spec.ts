@@ -5,6 +5,7 @@ import { CASE_DOMAINS, CaseTopics } from './cases';
 import { WorkbenchTopics } from './workbench';
 import { ExamTopics } from './exam';
 import { PaymentTopics } from './payment';
+import { CertificationTopics } from './certification';
 import { dlqTopic, eventSchemas, isDateTime, isKnownTopic, validateEvent, type EventValidation } from './registry';
 
 const REGISTERED = IdentityTopics.AccountRegistered;
@@ -205,7 +206,7 @@ describe('validateEvent: the other identity topics', () => {
 
 describe('topics', () => {
   it('every topic of the platform is known and has a schema, and nothing else is', () => {
-    const all = [...Object.values(IdentityTopics), ...Object.values(CaseTopics), ...Object.values(WorkbenchTopics), ...Object.values(ExamTopics), ...Object.values(PaymentTopics)];
+    const all = [...Object.values(IdentityTopics), ...Object.values(CaseTopics), ...Object.values(WorkbenchTopics), ...Object.values(ExamTopics), ...Object.values(PaymentTopics), ...Object.values(CertificationTopics)];
     for (const topic of all) {
       assert.equal(isKnownTopic(topic), true, topic);
       assert.ok(topic in eventSchemas, topic);
@@ -226,3 +227,36 @@ describe('topics', () => {
     assert.equal(dlqTopic(IdentityTopics.PhotoAccepted), 'identity.photo.accepted.v1.dlq');
   });
 });
+
+describe('certification.certificate.issued.v1', () => {
+  const issued = (data: Record<string, unknown>) => ({
+    eventId: '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5c',
+    type: CertificationTopics.CertificateIssued,
+    occurredAt: '2026-11-24T08:00:00.000Z',
+    producer: 'certification',
+    subjectId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+    actorId: null,
+    correlationId: null,
+    data: {
+      certificateId: '0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d',
+      certificateNo: 'QMS-20261124300001',
+      personId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+      applicationId: '7d1a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b',
+      applicationType: 'system-auditor',
+      grade: 'trainee',
+      field: 'QMS',
+      institutionId: null,
+      issuedAt: '2026-11-24T08:00:00.000Z',
+      validUntil: '2029-11-24T08:00:00.000Z',
+      ...data,
+    },
+  });
+
+  it('takes a certificate with or without an institution, refuses personal data and a missing person', () => {
+    assert.deepEqual(validateEvent(CertificationTopics.CertificateIssued, issued({})), { ok: true });
+    assert.deepEqual(validateEvent(CertificationTopics.CertificateIssued, issued({ institutionId: '0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3e' })), { ok: true });
+    assert.equal(validateEvent(CertificationTopics.CertificateIssued, issued({ realName: '张伟' })).ok, false);
+    assert.equal(validateEvent(CertificationTopics.CertificateIssued, issued({ personId: 'someone' })).ok, false);
+  });
+});
+

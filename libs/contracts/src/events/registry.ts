@@ -6,6 +6,7 @@ import { identityEventSchemas, type IdentityEventData } from './identity';
 import { workbenchEventSchemas, type WorkbenchEventData } from './workbench';
 import { examEventSchemas, type ExamEventData } from './exam';
 import { paymentEventSchemas, type PaymentEventData } from './payment';
+import { certificationEventSchemas, type CertificationEventData } from './certification';
 
 /** Every topic of the platform with the schema of its `data`. New domains add theirs here. */
 export const eventSchemas = {
@@ -14,9 +15,10 @@ export const eventSchemas = {
   ...workbenchEventSchemas,
   ...examEventSchemas,
   ...paymentEventSchemas,
+  ...certificationEventSchemas,
 } as const;
 
-export type EventDataMap = IdentityEventData & CaseEventData & WorkbenchEventData & ExamEventData & PaymentEventData;
+export type EventDataMap = IdentityEventData & CaseEventData & WorkbenchEventData & ExamEventData & PaymentEventData & CertificationEventData;
 export type Topic = keyof EventDataMap;
 
 export function isKnownTopic(topic: string): topic is Topic {

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CertificationTopics } from '@certhub/contracts';
+import { Logger } from '@certhub/logging';
+import { OutboxWriter, sqlRows } from '@certhub/persistence';
+import { caseClock, UnknownCalendarYearError, type WorkCalendar } from '@certhub/workdays';
+import type { ApplicationSnapshot, CertificationActivities, IssuedCertificate, RecordStepInput } from '@certhub/workflows-certification';
+import { APPLICATION_TYPES, registrationFeeFen, RECORD_KINDS, type ApplicationType } from '../applications/application-catalogue';
+import type { ApplicationStatus } from '../applications/application.entities';
+import { appendApplicationCase, applicationItemName } from '../cases/application-case';
+import { CertificationConfig } from '../certification.config';
+
+/** The official working-day calendar of this service (injected so tests and operators may extend it). */
+export abstract class CertificationCalendar {
+  abstract readonly calendar: WorkCalendar;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ProcessRow {
+  id: string;
+  applicant_id: string;
+  business_no: string;
+  status: ApplicationStatus;
+  stage: string;
+  application_type: string | null;
+  grade: string | null;
+  field: string | null;
+  payment_by: string | null;
+  institution_id: string | null;
+  submitted_at: Date | null;
+  round: number;
+  returned_from: string | null;
+  workflow_round: number;
+}
+
+export const processCaseState = (r: ProcessRow) => ({
+  id: r.id,
+  businessNo: r.business_no,
+  applicantId: r.applicant_id,
+  status: r.status,
+  stage: r.stage,
+  applicationType: r.application_type,
+  field: r.field,
+  submittedAt: r.submitted_at,
+});
+
+/**
+ * The application's completion deadline (CE-3, working days of the service catalogue) with the
+ * applicant's rectification time paused: every history entry that moved the status is a clock
+ * change (returned pauses it, anything else in the process runs it). Null once decided, while
+ * paused, or when the calendar of the due year is not published yet.
+ */
+export async function applicationDueAt(manager: EntityManager, calendar: WorkCalendar, days: number, applicationId: string, logger: Logger): Promise<Date | null> {
+  const rows = await sqlRows<{ to_status: string; at: Date }>(
+    manager,
+    `SELECT to_status, at FROM application_history WHERE application_id = $1 AND to_status IN ('submitted', 'returned', 'approved', 'rejected') ORDER BY id`,
+    [applicationId],
+  );
+  const last = rows.at(-1);
+  if (!last || last.to_status === 'approved' || last.to_status === 'rejected') return null;
+  try {
+    return caseClock(calendar, days, rows.map((r) => ({ at: new Date(r.at), paused: r.to_status === 'returned' }))).dueAt;
+  } catch (err) {
+    if (!(err instanceof UnknownCalendarYearError)) throw err;
+    logger.warn('no official calendar for the deadline of an application yet', { year: err.year });
+    return null;
+  }
+}
+
+/**
+ * The activities of the application workflow (task queue `certification`). The database is the
+ * authority on the case: each step is written once (the workflow's step number is unique per
+ * application), so a retried activity changes nothing.
+ */
+@Injectable()
+export class ApplicationActivities implements CertificationActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly config: CertificationConfig,
+    private readonly calendar: CertificationCalendar,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The functions registered on the worker (bound: the worker calls them without `this`). */
+  asActivities(): CertificationActivities {
+    return {
+      loadApplication: (input) => this.loadApplication(input),
+      recordStep: (input) => this.recordStep(input),
+      issueCertificate: (input) => this.issueCertificate(input),
+    };
+  }
+
+  private async row(manager: EntityManager | DataSource, id: string, lock = false): Promise<ProcessRow> {
+    const [row] = await sqlRows<ProcessRow>(manager, `SELECT * FROM application WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    if (!row) throw ApplicationFailure.nonRetryable(`application ${id} does not exist`, 'UnknownApplication');
+    return row;
+  }
+
+  async loadApplication({ applicationId }: { applicationId: string }): Promise<ApplicationSnapshot> {
+    const r = await this.row(this.dataSource, applicationId);
+    const records = await sqlRows<{ id: string; kind: keyof typeof RECORD_KINDS; position: number }>(
+      this.dataSource,
+      `SELECT id, kind, position FROM application_record WHERE application_id = $1 ORDER BY kind, position`,
+      [applicationId],
+    );
+    const item = applicationItemName(r.application_type, r.field);
+    const perKind = new Map<string, number>();
+    return {
+      applicationId: r.id,
+      businessNo: r.business_no,
+      applicantId: r.applicant_id,
+      institutionId: r.institution_id,
+      paymentBy: r.payment_by === 'person' || r.payment_by === 'institution' ? r.payment_by : null,
+      itemName: item.zh,
+      itemNameEn: item.en,
+      feeFen: registrationFeeFen(r.grade),
+      records: records.map((x) => {
+        const n = (perKind.get(x.kind) ?? 0) + 1;
+        perKind.set(x.kind, n);
+        return { id: x.id, kind: x.kind, position: x.position, labelZh: `${RECORD_KINDS[x.kind]?.zh ?? x.kind}第${n}条` };
+      }),
+    };
+  }
+
+  async recordStep(input: RecordStepInput): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const current = await this.row(manager, input.applicationId, true);
+      const [done] = await sqlRows<{ id: string }>(manager, `SELECT id FROM application_history WHERE application_id = $1 AND step = $2`, [input.applicationId, input.step]);
+      if (done) return;
+      const returned = input.status === 'returned';
+      const [updated] = await sqlRows<ProcessRow>(
+        manager,
+        `UPDATE application SET status = $2, stage = $3, returned_from = $4, round = $5, updated_at = now() WHERE id = $1 RETURNING *`,
+        [input.applicationId, input.status, input.nextStage, returned ? input.stage : null, returned ? input.round + 1 : current.round],
+      );
+      const actorId = input.actorId !== null && UUID.test(input.actorId) ? input.actorId : null;
+      await manager.query(
+        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, opinion, round, step, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [input.applicationId, input.action, actorId, current.status, input.status, input.stage, input.opinion, input.round, input.step, input.details === null ? null : JSON.stringify(input.details)],
+      );
+      const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, input.applicationId, this.logger);
+      await appendApplicationCase(manager, this.outbox, processCaseState(updated!), {
+        milestone: input.milestone,
+        opinion: input.opinion,
+        dueAt,
+        institutionId: input.institutionId,
+        actorId,
+      });
+    });
+  }
+
+  async issueCertificate({ applicationId }: { applicationId: string; actorId: string }): Promise<IssuedCertificate> {
+    return this.dataSource.transaction(async (manager) => {
+      const r = await this.row(manager, applicationId, true);
+      const [existing] = await sqlRows<{ id: string; certificate_no: string; issued_at: Date; valid_until: Date }>(
+        manager,
+        `SELECT id, certificate_no, issued_at, valid_until FROM certificate WHERE application_id = $1`,
+        [applicationId],
+      );
+      if (existing) return { certificateId: existing.id, certificateNo: existing.certificate_no, issuedAt: existing.issued_at.toISOString(), validUntil: existing.valid_until.toISOString() };
+      if (!r.application_type || !r.grade || !r.field || !Object.prototype.hasOwnProperty.call(APPLICATION_TYPES, r.application_type)) {
+        throw ApplicationFailure.nonRetryable(`application ${applicationId} has no type, grade or field`, 'IncompleteApplication');
+      }
+      const issuedAt = new Date();
+      const validUntil = new Date(issuedAt);
+      validUntil.setUTCFullYear(validUntil.getUTCFullYear() + 3);
+      const certificateId = randomUUID();
+      // The business number is unique and never reused: the certificate number derives from it.
+      const certificateNo = `${r.field}-${r.business_no}`;
+      await manager.query(
+        `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, issued_at, valid_until, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'valid')`,
+        [certificateId, certificateNo, applicationId, r.applicant_id, r.application_type as ApplicationType, r.grade, r.field, r.institution_id, issuedAt, validUntil],
+      );
+      // Identity owns roles: it grants `certified` when it reads this (ADR 0016).
+      await this.outbox.append(manager, {
+        topic: CertificationTopics.CertificateIssued,
+        subjectId: r.applicant_id,
+        actorId: null,
+        data: {
+          certificateId,
+          certificateNo,
+          personId: r.applicant_id,
+          applicationId,
+          applicationType: r.application_type,
+          grade: r.grade,
+          field: r.field,
+          institutionId: r.institution_id,
+          issuedAt: issuedAt.toISOString(),
+          validUntil: validUntil.toISOString(),
+        },
+      });
+      return { certificateId, certificateNo, issuedAt: issuedAt.toISOString(), validUntil: validUntil.toISOString() };
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { BusinessNo, CaseStage, CaseStatus, CaseType } from '@certhub/contracts';
+import { Logger } from '@certhub/logging';
+import { sqlRows } from '@certhub/persistence';
+import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
+import { certApplication, CERT_REGISTRATION_CASE_TYPE, resubmitSignal } from '@certhub/workflows-certification';
+import { CertificationConfig } from '../certification.config';
+
+interface PendingRow {
+  id: string;
+  applicant_id: string;
+  business_no: string;
+  stage: string;
+  round: number;
+  workflow_round: number;
+}
+
+/**
+ * Delivers submits to Temporal: a first submit starts `cert-application:<id>`, a resubmit after a
+ * return signals `resubmit` with its round. The submit itself is only a database change (status
+ * `submitted`, `round` > `workflow_round`), so Temporal being down loses nothing: the request
+ * tries once right after its commit, and the runtime's loop delivers whatever is still pending.
+ * Starting is idempotent by workflow id and the signal by round, so two deliveries are harmless.
+ */
+@Injectable()
+export class ApplicationWorkflowStarter {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly config: CertificationConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Set by the runtime: wakes its delivery loop. */
+  onSubmitted?: () => void;
+
+  /** Delivers one application's pending submit now; false (logged) when Temporal did not take it. */
+  async deliver(applicationId: string): Promise<boolean> {
+    const [row] = await sqlRows<PendingRow>(
+      this.dataSource,
+      `SELECT id, applicant_id, business_no, stage, round, workflow_round FROM application WHERE id = $1 AND status = 'submitted' AND workflow_round < round`,
+      [applicationId],
+    );
+    if (!row) return true;
+    try {
+      await this.deliverRow(row);
+      return true;
+    } catch (err) {
+      this.logger.warn('submit not delivered to the workflow yet; the starter retries', { applicationId, err });
+      this.onSubmitted?.();
+      return false;
+    }
+  }
+
+  /** Delivers every pending submit (oldest first); returns how many were delivered. */
+  async deliverPending(limit = 100): Promise<number> {
+    const rows = await sqlRows<PendingRow>(
+      this.dataSource,
+      `SELECT id, applicant_id, business_no, stage, round, workflow_round FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
+      [limit],
+    );
+    for (const row of rows) await this.deliverRow(row);
+    return rows.length;
+  }
+
+  private async deliverRow(row: PendingRow): Promise<void> {
+    if (row.workflow_round === 0) {
+      const { alreadyStarted } = await startWorkflowOnce(this.temporal, certApplication, row.id, {
+        args: [
+          {
+            applicationId: row.id,
+            businessNo: row.business_no,
+            applicantId: row.applicant_id,
+            reviewWorkingDays: this.config.APPLICATION_REVIEW_WORKING_DAYS,
+            escalationWorkingDays: this.config.APPLICATION_ESCALATION_WORKING_DAYS,
+            feeDueDays: this.config.APPLICATION_FEE_DUE_DAYS,
+          },
+        ],
+        typedSearchAttributes: [
+          { key: BusinessNo, value: row.business_no },
+          { key: CaseType, value: CERT_REGISTRATION_CASE_TYPE },
+          { key: CaseStage, value: row.stage },
+          { key: CaseStatus, value: 'submitted' },
+        ],
+      });
+      this.logger.info('application workflow started', { applicationId: row.id, alreadyStarted });
+    } else {
+      await workflowHandle(this.temporal, certApplication, row.id).signal(resubmitSignal, { round: row.round });
+      this.logger.info('application workflow told of the resubmit', { applicationId: row.id, round: row.round });
+    }
+    await this.dataSource.query(`UPDATE application SET workflow_round = $2 WHERE id = $1 AND workflow_round < $2`, [row.id, row.round]);
+  }
+}
