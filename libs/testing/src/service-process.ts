@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { eventually, serviceTestEnv, testEnvironment } from './test-env';
@@ -8,6 +9,13 @@ export interface ServiceProcess {
   child: ChildProcess;
   stop(): Promise<void>;
 }
+
+/**
+ * On Linux the service is started through `setpriv --pdeathsig`: if the test process is killed
+ * (a test file over its time limit), the service goes with it instead of living on and holding
+ * the test runner's output open.
+ */
+const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +35,9 @@ export function freePort(): Promise<number> {
  */
 export async function startServiceProcess(name: string, overrides: Record<string, string> = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(testEnvironment().repoRoot, 'dist', 'apps', name, 'src', 'main.js')], {
+  const entry = join(testEnvironment().repoRoot, 'dist', 'apps', name, 'src', 'main.js');
+  const [file, args] = SETPRIV ? [SETPRIV, ['--pdeathsig=TERM', '--', process.execPath, entry]] : [process.execPath, [entry]];
+  const child = spawn(file, args, {
     env: { ...process.env, ...serviceTestEnv({ PORT: String(port), HOST: '127.0.0.1', ...overrides }) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
