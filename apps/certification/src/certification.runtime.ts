@@ -1,10 +1,9 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, OutboxRelay, SerializedProducer } from '@certhub/messaging';
-import { createDomainWorker } from '@certhub/temporal';
+import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
 import { CERTIFICATION_TASK_QUEUE } from '@certhub/workflows-certification';
 import type { CertificationConfig } from './certification.config';
 import { CERTIFICATION_SCHEMA } from './database';
@@ -31,9 +30,7 @@ export interface CertificationRuntimeDeps {
 export class CertificationRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
-  private worker?: Worker;
-  private workerConnection?: NativeConnection;
-  private workerRun?: Promise<void>;
+  private worker?: RunningDomainWorker;
   private starterTimer?: NodeJS.Timeout;
   private starterWake?: NodeJS.Timeout;
   private starterRun?: Promise<void>;
@@ -82,27 +79,28 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
 
   async startWorker(): Promise<void> {
     const { config, logger } = this.deps;
-    const { worker, connection } = await createDomainWorker({
-      address: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: CERTIFICATION_TASK_QUEUE,
-      domain: 'certification',
-      bundleDir: this.deps.bundleDir,
-      activities: this.deps.activities.asActivities(),
-    });
-    this.worker = worker;
-    this.workerConnection = connection;
-    this.workerRun = worker.run().catch((err: unknown) => {
-      logger.error('certification worker stopped with an error', { err });
-      // A service whose worker died is not healthy: exit so the supervisor restarts it.
-      process.exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
-    });
+    this.worker = await startDomainWorker(
+      {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: CERTIFICATION_TASK_QUEUE,
+        domain: 'certification',
+        bundleDir: this.deps.bundleDir,
+        activities: this.deps.activities.asActivities(),
+      },
+      (err: unknown) => {
+        logger.error('certification worker stopped with an error', { err });
+        // A service whose worker died is not healthy: exit so the supervisor restarts it.
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      },
+    );
   }
 
   assertRunning(): void {
-    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
-      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    if (this.deps.config.RUN_WORKER === 'true') {
+      if (!this.worker) throw new Error('worker is not started');
+      this.worker.assertRunning();
     }
     if (!this.producer) throw new Error('kafka producer not connected');
   }
@@ -112,9 +110,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
     if (this.starterTimer) clearInterval(this.starterTimer);
     if (this.starterWake) clearTimeout(this.starterWake);
     await this.starterRun;
-    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
-    await this.workerRun;
-    await this.workerConnection?.close().catch(() => undefined);
+    await this.worker?.stop();
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);
     await this.deps.temporal.connection.close().catch(() => undefined);

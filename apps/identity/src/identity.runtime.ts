@@ -1,12 +1,11 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { CertificationTopics, IdentityTopics } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
-import { createDomainWorker } from '@certhub/temporal';
+import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
 import { loadCalendarDirectory, WorkCalendar } from '@certhub/workdays';
 import { IDENTITY_TASK_QUEUE } from '@certhub/workflows-identity';
 import { IDENTITY_SCHEMA } from './database';
@@ -38,9 +37,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
   private relay?: OutboxRelay;
   private consumer?: IdempotentConsumer;
   private rolesConsumer?: IdempotentConsumer;
-  private worker?: Worker;
-  private workerConnection?: NativeConnection;
-  private workerRun?: Promise<void>;
+  private worker?: RunningDomainWorker;
 
   constructor(private readonly deps: IdentityRuntimeDeps) {}
 
@@ -96,43 +93,42 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
 
   async startWorker(): Promise<void> {
     const { config, logger } = this.deps;
-    const { worker, connection } = await createDomainWorker({
-      address: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: IDENTITY_TASK_QUEUE,
-      domain: 'identity',
-      bundleDir: this.deps.bundleDir,
-      activities: createIdentityActivities({
-        dataSource: this.deps.dataSource,
-        provider: this.deps.provider,
-        outbox: this.deps.outbox,
-        logger: logger.child('activities'),
-        calendar: config.WORKDAYS_CALENDAR_DIR ? WorkCalendar.builtIn().withYears(loadCalendarDirectory(config.WORKDAYS_CALENDAR_DIR)) : WorkCalendar.builtIn(),
-        deadlineWorkingDays: config.VERIFICATION_DEADLINE_WORKING_DAYS,
-      }),
-    });
-    this.worker = worker;
-    this.workerConnection = connection;
-    this.workerRun = worker.run().catch((err: unknown) => {
-      logger.error('identity worker stopped with an error', { err });
-      // A service whose worker died is not healthy: exit so the supervisor restarts it.
-      process.exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
-    });
+    this.worker = await startDomainWorker(
+      {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: IDENTITY_TASK_QUEUE,
+        domain: 'identity',
+        bundleDir: this.deps.bundleDir,
+        activities: createIdentityActivities({
+          dataSource: this.deps.dataSource,
+          provider: this.deps.provider,
+          outbox: this.deps.outbox,
+          logger: logger.child('activities'),
+          calendar: config.WORKDAYS_CALENDAR_DIR ? WorkCalendar.builtIn().withYears(loadCalendarDirectory(config.WORKDAYS_CALENDAR_DIR)) : WorkCalendar.builtIn(),
+          deadlineWorkingDays: config.VERIFICATION_DEADLINE_WORKING_DAYS,
+        }),
+      },
+      (err: unknown) => {
+        logger.error('identity worker stopped with an error', { err });
+        // A service whose worker died is not healthy: exit so the supervisor restarts it.
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      },
+    );
   }
 
   /** Health: the worker (when this process runs one) must be running. */
   assertRunning(): void {
-    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
-      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    if (this.deps.config.RUN_WORKER === 'true') {
+      if (!this.worker) throw new Error('worker is not started');
+      this.worker.assertRunning();
     }
     if (!this.producer) throw new Error('kafka producer not connected');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
-    await this.workerRun;
-    await this.workerConnection?.close().catch(() => undefined);
+    await this.worker?.stop();
     await this.consumer?.stop();
     await this.rolesConsumer?.stop();
     await this.relay?.stop();

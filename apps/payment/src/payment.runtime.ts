@@ -1,12 +1,11 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { ExamTopics } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
-import { createDomainWorker } from '@certhub/temporal';
+import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
 import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
 import { PAYMENT_SCHEMA } from './database';
 import { createFeeActivities } from './fees/fee.activities';
@@ -43,9 +42,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
   private consumer?: IdempotentConsumer;
-  private worker?: Worker;
-  private workerConnection?: NativeConnection;
-  private workerRun?: Promise<void>;
+  private worker?: RunningDomainWorker;
   private timers: NodeJS.Timeout[] = [];
   private running = new Set<Promise<unknown>>();
   private stopping = false;
@@ -153,36 +150,37 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
 
   async startWorker(): Promise<void> {
     const { config, logger } = this.deps;
-    const { worker, connection } = await createDomainWorker({
-      address: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: PAYMENT_TASK_QUEUE,
-      domain: 'payment',
-      bundleDir: this.deps.bundleDir,
-      activities: {
-        ...createPaymentActivities({
-          dataSource: this.deps.dataSource,
-          outbox: this.deps.outbox,
-          provider: this.deps.provider,
-          orders: this.deps.orders,
-          logger: logger.child('activities'),
-        }),
-        ...createFeeActivities(this.deps.fees),
+    this.worker = await startDomainWorker(
+      {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: PAYMENT_TASK_QUEUE,
+        domain: 'payment',
+        bundleDir: this.deps.bundleDir,
+        activities: {
+          ...createPaymentActivities({
+            dataSource: this.deps.dataSource,
+            outbox: this.deps.outbox,
+            provider: this.deps.provider,
+            orders: this.deps.orders,
+            logger: logger.child('activities'),
+          }),
+          ...createFeeActivities(this.deps.fees),
+        },
       },
-    });
-    this.worker = worker;
-    this.workerConnection = connection;
-    this.workerRun = worker.run().catch((err: unknown) => {
-      logger.error('payment worker stopped with an error', { err });
-      process.exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
-    });
+      (err: unknown) => {
+        logger.error('payment worker stopped with an error', { err });
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      },
+    );
   }
 
   /** Health: the worker (when this process runs one) must be running. */
   assertRunning(): void {
-    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
-      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    if (this.deps.config.RUN_WORKER === 'true') {
+      if (!this.worker) throw new Error('worker is not started');
+      this.worker.assertRunning();
     }
     if (!this.producer) throw new Error('kafka producer not connected');
   }
@@ -192,9 +190,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.running]);
     await this.deps.deadlines.idle();
-    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
-    await this.workerRun;
-    await this.workerConnection?.close().catch(() => undefined);
+    await this.worker?.stop();
     await this.consumer?.stop();
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);

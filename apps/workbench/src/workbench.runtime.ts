@@ -1,13 +1,12 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import { IdentityTopics } from '@certhub/contracts';
 import { onAccountRegistered, onRolesChanged } from './directory/account-directory';
-import { createDomainWorker } from '@certhub/temporal';
+import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
 import { WORKBENCH_SCHEMA } from './database';
 import { CaseProjection } from './items/case-projection';
 import { createTaskActivities } from './tasks/task.activities';
@@ -34,9 +33,7 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
   private relay?: OutboxRelay;
   private projection?: CaseProjection;
   private directory?: IdempotentConsumer;
-  private worker?: Worker;
-  private workerConnection?: NativeConnection;
-  private workerRun?: Promise<void>;
+  private worker?: RunningDomainWorker;
 
   constructor(private readonly deps: WorkbenchRuntimeDeps) {}
 
@@ -72,34 +69,33 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
 
   async startWorker(): Promise<void> {
     const { config, logger } = this.deps;
-    const { worker, connection } = await createDomainWorker({
-      address: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: WORKBENCH_TASK_QUEUE,
-      domain: null,
-      bundleDir: this.deps.bundleDir,
-      activities: createTaskActivities(this.deps.tasks),
-    });
-    this.worker = worker;
-    this.workerConnection = connection;
-    this.workerRun = worker.run().catch((err: unknown) => {
-      logger.error('workbench worker stopped with an error', { err });
-      process.exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
-    });
+    this.worker = await startDomainWorker(
+      {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: WORKBENCH_TASK_QUEUE,
+        domain: null,
+        bundleDir: this.deps.bundleDir,
+        activities: createTaskActivities(this.deps.tasks),
+      },
+      (err: unknown) => {
+        logger.error('workbench worker stopped with an error', { err });
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      },
+    );
   }
 
   assertRunning(): void {
-    if (this.deps.config.RUN_WORKER === 'true' && this.worker?.getState() !== 'RUNNING') {
-      throw new Error(`worker is ${this.worker?.getState() ?? 'not started'}`);
+    if (this.deps.config.RUN_WORKER === 'true') {
+      if (!this.worker) throw new Error('worker is not started');
+      this.worker.assertRunning();
     }
     if (!this.producer) throw new Error('kafka producer not connected');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
-    await this.workerRun;
-    await this.workerConnection?.close().catch(() => undefined);
+    await this.worker?.stop();
     await this.directory?.stop();
     await this.projection?.stop();
     await this.relay?.stop();

@@ -56,3 +56,36 @@ export async function createDomainWorker(options: WorkerHostOptions): Promise<{ 
   });
   return { worker, connection };
 }
+
+/** A running domain worker as a service hosts it. */
+export interface RunningDomainWorker {
+  /** Health: throws unless the worker is running. */
+  assertRunning(): void;
+  /** Shuts the worker down, waits for its tasks in progress and closes its connection; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the domain's worker and runs it. A worker that stops by itself (not through `stop()`)
+ * is reported to `onCrash` — services exit then, so their supervisor restarts them with a
+ * healthy worker rather than serving on without one.
+ */
+export async function startDomainWorker(options: WorkerHostOptions, onCrash: (err: unknown) => void): Promise<RunningDomainWorker> {
+  const { worker, connection } = await createDomainWorker(options);
+  let stopping = false;
+  const running = worker.run().catch((err: unknown) => {
+    if (!stopping) onCrash(err);
+  });
+  return {
+    assertRunning() {
+      const state = worker.getState();
+      if (state !== 'RUNNING') throw new Error(`worker is ${state}`);
+    },
+    async stop() {
+      stopping = true;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
