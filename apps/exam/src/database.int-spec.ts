@@ -1,27 +1,4 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { DataSource } from 'typeorm';
-import { migrate, pendingSchemaChanges } from '@certhub/persistence';
-import { testEnvironment } from '@certhub/testing';
+import { describeServiceSchema } from '@certhub/testing';
 import { database } from './database';
 
-describe('exam schema: entities and migrations agree', () => {
-  let ds: DataSource;
-  before(async () => {
-    ds = await database.create(testEnvironment().databaseUrl, 2).initialize();
-    await migrate(ds, database.schema);
-  });
-  after(() => ds?.destroy());
-
-  it('has no pending schema change after all migrations (generate one with npm run db:generate)', async () => {
-    const { up } = await pendingSchemaChanges(ds);
-    assert.deepEqual(up, [], `entities drifted from migrations; run: npm run db:generate -- exam <Name>\n${up.join('\n')}`);
-  });
-
-  it('keeps its tables in its own schema', async () => {
-    const rows: Array<{ table_schema: string }> = await ds.query(
-      `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name IN ('seat_pool', 'outbox_message', 'processed_event')`,
-    );
-    assert.ok(rows.some((r) => r.table_schema === 'exam'));
-  });
-});
+describeServiceSchema('exam', database, ['seat_pool', 'outbox_message', 'processed_event']);

@@ -3,3 +3,4 @@ export * from './kafka-probe';
 export * from './fake-workbench';
 export * from './service-process';
 export * from './sample-photos';
+export * from './schema-drift';
