@@ -4,4 +4,3 @@ export * from './fake-workbench';
 export * from './service-process';
 export * from './sample-photos';
 export * from './schema-drift';
-export * from './time-skipping';
