@@ -2,4 +2,3 @@ export * from './access-token';
 export * from './auth.guard';
 export * from './bootstrap';
 export * from './request-context.interceptor';
-export * from './background-jobs';
