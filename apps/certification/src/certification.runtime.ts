@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
+import { BackgroundJobs } from '@certhub/service-kit';
 import { CERTIFICATION_TASK_QUEUE } from '@certhub/workflows-certification';
 import type { CertificationConfig } from './certification.config';
 import { CERTIFICATION_SCHEMA } from './database';
@@ -31,10 +32,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
   private producer?: SerializedProducer;
   private relay?: OutboxRelay;
   private worker?: RunningDomainWorker;
-  private starterTimer?: NodeJS.Timeout;
-  private starterWake?: NodeJS.Timeout;
-  private starterRun?: Promise<void>;
-  private stopping = false;
+  private jobs?: BackgroundJobs;
 
   constructor(private readonly deps: CertificationRuntimeDeps) {}
 
@@ -55,26 +53,17 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
     if (config.RUN_WORKER === 'true') await this.startWorker();
 
     // Submits Temporal did not take at once (down, restarting): delivered every 5 s, or when woken.
-    this.starterTimer = setInterval(() => this.deliverPending(), 5000);
-    this.deps.starter.onSubmitted = () => {
-      if (this.starterWake || this.stopping) return;
-      this.starterWake = setTimeout(() => {
-        this.starterWake = undefined;
-        this.deliverPending();
-      }, 1000);
-    };
-    this.deliverPending();
-  }
-
-  private deliverPending(): void {
-    if (this.starterRun || this.stopping) return;
-    this.starterRun = this.deps.starter
-      .deliverPending()
-      .then(() => undefined)
-      .catch((err: unknown) => this.deps.logger.warn('application workflow starter failed; retried later', { err }))
-      .finally(() => {
-        this.starterRun = undefined;
-      });
+    this.jobs = new BackgroundJobs(logger);
+    const deliver = this.jobs.loop(
+      'application workflow starter',
+      5000,
+      async () => {
+        await this.deps.starter.deliverPending();
+        return false;
+      },
+      { wakeDelayMs: 1000, runNow: true },
+    );
+    this.deps.starter.onSubmitted = deliver;
   }
 
   async startWorker(): Promise<void> {
@@ -88,12 +77,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
         bundleDir: this.deps.bundleDir,
         activities: this.deps.activities.asActivities(),
       },
-      (err: unknown) => {
-        logger.error('certification worker stopped with an error', { err });
-        // A service whose worker died is not healthy: exit so the supervisor restarts it.
-        process.exitCode = 1;
-        process.kill(process.pid, 'SIGTERM');
-      },
+      logger,
     );
   }
 
@@ -106,10 +90,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.starterTimer) clearInterval(this.starterTimer);
-    if (this.starterWake) clearTimeout(this.starterWake);
-    await this.starterRun;
+    await this.jobs?.stop();
     await this.worker?.stop();
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);

@@ -109,12 +109,7 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
           deadlineWorkingDays: config.VERIFICATION_DEADLINE_WORKING_DAYS,
         }),
       },
-      (err: unknown) => {
-        logger.error('identity worker stopped with an error', { err });
-        // A service whose worker died is not healthy: exit so the supervisor restarts it.
-        process.exitCode = 1;
-        process.kill(process.pid, 'SIGTERM');
-      },
+      logger,
     );
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '@certhub/logging';
 import { createKafka, ensureTopics, IdempotentConsumer, OutboxRelay, SerializedProducer } from '@certhub/messaging';
 import type { OutboxWriter } from '@certhub/persistence';
 import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
+import { BackgroundJobs } from '@certhub/service-kit';
 import { PAYMENT_TASK_QUEUE } from '@certhub/workflows-payment';
 import { PAYMENT_SCHEMA } from './database';
 import { createFeeActivities } from './fees/fee.activities';
@@ -43,11 +44,11 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
   private relay?: OutboxRelay;
   private consumer?: IdempotentConsumer;
   private worker?: RunningDomainWorker;
-  private timers: NodeJS.Timeout[] = [];
-  private running = new Set<Promise<unknown>>();
-  private stopping = false;
+  private readonly jobs: BackgroundJobs;
 
-  constructor(private readonly deps: PaymentRuntimeDeps) {}
+  constructor(private readonly deps: PaymentRuntimeDeps) {
+    this.jobs = new BackgroundJobs(deps.logger);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { config, logger, dataSource, orders } = this.deps;
@@ -78,74 +79,15 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
 
     const provider = this.deps.provider;
     if (provider instanceof SandboxPaymentProvider) {
-      this.every(config.PAYMENT_SANDBOX_SEND_INTERVAL_MS, () => provider.sendDue(logger.child('sandbox')));
+      this.jobs.every('sandbox notification sender', config.PAYMENT_SANDBOX_SEND_INTERVAL_MS, () => provider.sendDue(logger.child('sandbox')));
     }
-    this.every(config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
+    this.jobs.every('reconciliation of pending payments', config.PAYMENT_RECONCILE_INTERVAL_MS, () => this.deps.reconciliation.reconcilePending());
     // Deadline workflows of projected orders: woken by each projected order, and every 5 s.
-    const starter = this.loop(5000, async () => (await orders.startMissingWorkflows(200, config.PAYMENT_WORKFLOW_START_CONCURRENCY)) > 0);
+    const starter = this.jobs.loop('deadline workflow starter', 5000, async () => (await orders.startMissingWorkflows(200, config.PAYMENT_WORKFLOW_START_CONCURRENCY)) > 0);
     orders.onProjected = starter;
     // Due orders expired from the database on time, whatever the Temporal server's backlog (ADR 0014).
-    if (config.PAYMENT_DEADLINE_PASS_INTERVAL_MS > 0) this.loop(config.PAYMENT_DEADLINE_PASS_INTERVAL_MS, () => this.deps.deadlines.run());
-    this.every(10 * 60_000, () => this.deps.reconciliation.runDueStatement());
-  }
-
-  /**
-   * Runs `job` again and again while it reports more to do, then every `ms` or when woken;
-   * never two at once, never after shutdown began. Returns the wake-up.
-   */
-  private loop(ms: number, job: () => Promise<boolean>): () => void {
-    let busy = false;
-    let again = false;
-    const kick = () => {
-      if (this.stopping) return;
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
-      const run = (async () => {
-        do {
-          again = false;
-          try {
-            if (await job()) again = true;
-          } catch (err) {
-            this.deps.logger.warn('background job failed', { err });
-            again = false;
-          }
-        } while (again && !this.stopping);
-      })().finally(() => {
-        busy = false;
-        this.running.delete(run);
-      });
-      this.running.add(run);
-    };
-    this.timers.push(setInterval(kick, ms));
-    // Woken from inside a transaction that has not committed yet: run a moment later, once for a burst.
-    let pending: NodeJS.Timeout | undefined;
-    return () => {
-      if (pending || this.stopping) return;
-      pending = setTimeout(() => {
-        pending = undefined;
-        kick();
-      }, 50);
-    };
-  }
-
-  /** Runs `job` every `ms`, never two at once, never after shutdown began. */
-  private every(ms: number, job: () => Promise<unknown>): void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy || this.stopping) return;
-      busy = true;
-      const run = job()
-        .catch((err: unknown) => this.deps.logger.warn('background job failed', { err }))
-        .finally(() => {
-          busy = false;
-          this.running.delete(run);
-        });
-      this.running.add(run);
-    }, ms);
-    this.timers.push(timer);
+    if (config.PAYMENT_DEADLINE_PASS_INTERVAL_MS > 0) this.jobs.loop('deadline pass', config.PAYMENT_DEADLINE_PASS_INTERVAL_MS, () => this.deps.deadlines.run());
+    this.jobs.every('daily statement comparison', 10 * 60_000, () => this.deps.reconciliation.runDueStatement());
   }
 
   async startWorker(): Promise<void> {
@@ -168,11 +110,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
           ...createFeeActivities(this.deps.fees),
         },
       },
-      (err: unknown) => {
-        logger.error('payment worker stopped with an error', { err });
-        process.exitCode = 1;
-        process.kill(process.pid, 'SIGTERM');
-      },
+      logger,
     );
   }
 
@@ -186,9 +124,7 @@ export class PaymentRuntime implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    for (const t of this.timers) clearInterval(t);
-    await Promise.allSettled([...this.running]);
+    await this.jobs.stop();
     await this.deps.deadlines.idle();
     await this.worker?.stop();
     await this.consumer?.stop();

@@ -6,8 +6,8 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { installWorkerRuntime, PLATFORM_SEARCH_ATTRIBUTES } from '@certhub/temporal';
-import { testEnvironment, unique } from '@certhub/testing';
+import { installWorkerRuntime } from '@certhub/temporal';
+import { testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import { orderPayment, orderRefund, orderSettledSignal, orderStatusQuery, type OrderStatus, type PaymentActivities } from '@certhub/workflows-payment';
 
 const HOUR = 3600_000;
@@ -20,15 +20,7 @@ describe('payment workflows with the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
 
   beforeEach(async () => {
-    installWorkerRuntime('ERROR');
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
-    });
-    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.keys(PLATFORM_SEARCH_ATTRIBUTES).map((k) => [k, keyword])),
-    });
+    env = await timeSkippingEnvironment();
   });
   afterEach(async () => {
     await env?.teardown();

@@ -78,11 +78,7 @@ export class WorkbenchRuntime implements OnApplicationBootstrap, OnApplicationSh
         bundleDir: this.deps.bundleDir,
         activities: createTaskActivities(this.deps.tasks),
       },
-      (err: unknown) => {
-        logger.error('workbench worker stopped with an error', { err });
-        process.exitCode = 1;
-        process.kill(process.pid, 'SIGTERM');
-      },
+      logger,
     );
   }
 

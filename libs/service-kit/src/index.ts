@@ -2,3 +2,4 @@ export * from './access-token';
 export * from './auth.guard';
 export * from './bootstrap';
 export * from './request-context.interceptor';
+export * from './background-jobs';

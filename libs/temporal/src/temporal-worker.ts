@@ -67,14 +67,17 @@ export interface RunningDomainWorker {
 
 /**
  * Creates the domain's worker and runs it. A worker that stops by itself (not through `stop()`)
- * is reported to `onCrash` — services exit then, so their supervisor restarts them with a
- * healthy worker rather than serving on without one.
+ * is logged and ends the process (exit code 1): a service whose worker died is not healthy, and
+ * its supervisor restarts it with a working one rather than letting it serve on without.
  */
-export async function startDomainWorker(options: WorkerHostOptions, onCrash: (err: unknown) => void): Promise<RunningDomainWorker> {
+export async function startDomainWorker(options: WorkerHostOptions, logger: { error(message: string, context?: Record<string, unknown>): void }): Promise<RunningDomainWorker> {
   const { worker, connection } = await createDomainWorker(options);
   let stopping = false;
   const running = worker.run().catch((err: unknown) => {
-    if (!stopping) onCrash(err);
+    if (stopping) return;
+    logger.error(`${options.domain ?? options.taskQueue} worker stopped with an error`, { err });
+    process.exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
   });
   return {
     assertRunning() {

@@ -4,3 +4,4 @@ export * from './fake-workbench';
 export * from './service-process';
 export * from './sample-photos';
 export * from './schema-drift';
+export * from './time-skipping';

@@ -8,8 +8,8 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime, PLATFORM_SEARCH_ATTRIBUTES } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, type FakeTask } from '@certhub/testing';
+import { installWorkerRuntime } from '@certhub/temporal';
+import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, type FakeTask } from '@certhub/testing';
 import {
   certApplication,
   certApplicationStateQuery,
@@ -44,15 +44,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
   });
 
   beforeEach(async () => {
-    installWorkerRuntime('ERROR');
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
-    });
-    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.keys(PLATFORM_SEARCH_ATTRIBUTES).map((k) => [k, keyword])),
-    });
+    env = await timeSkippingEnvironment();
   });
   afterEach(async () => {
     await env?.teardown();

@@ -9,8 +9,8 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime, PLATFORM_SEARCH_ATTRIBUTES } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, unique } from '@certhub/testing';
+import { installWorkerRuntime } from '@certhub/temporal';
+import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import {
   identityVerification,
   submitProofUpdate,
@@ -31,16 +31,7 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
 
   // A fresh server per test: its clock starts at today, whatever the previous test skipped.
   beforeEach(async () => {
-    installWorkerRuntime('ERROR');
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testEnvironment().temporalTestServer } },
-    });
-    // The platform's search attributes, as the embedded dev server registers them at start.
-    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.keys(PLATFORM_SEARCH_ATTRIBUTES).map((k) => [k, keyword])),
-    });
+    env = await timeSkippingEnvironment();
   });
   afterEach(async () => {
     await env?.teardown();
