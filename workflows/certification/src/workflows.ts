@@ -338,3 +338,6 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
     return false;
   }
 }
+
+// The review cases (CE-4 … CE-8) run in the same bundle.
+export * from './review-workflows';
