@@ -65,6 +65,24 @@ export class CertificationConfig extends PlatformConfig {
   @Max(90)
   APPLICATION_FEE_DUE_DAYS: number = 15;
 
+  /** CE-4: a certificate may be confirmed once it expires within this many days (or has expired). */
+  @IsInt()
+  @Min(1)
+  @Max(366)
+  CONFIRMATION_WINDOW_DAYS: number = 90;
+
+  /** Open review cases (CE-4 … CE-8) of one kind one person may have at once. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAX_OPEN_REVIEW_CASES: number = 10;
+
+  /** Days the applicant has to resubmit a review case returned for rectification before it ends. */
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REVIEW_RECTIFICATION_DAYS: number = 30;
+
   /** Extra official calendars (`<year>.json`) beyond the ones shipped. */
   @IsOptional()
   @IsString()

@@ -15,6 +15,11 @@ import { certificationDataSource, CERTIFICATION_SCHEMA } from './database';
 import { IdentityClient } from './library/identity-client';
 import { ApplicationActivities, CertificationCalendar } from './process/application.activities';
 import { ApplicationWorkflowStarter } from './process/workflow-starter';
+import { CertificateService } from './reviews/certificate.service';
+import { ReviewCaseActivitiesImpl } from './reviews/review.activities';
+import { CertificateController, ReviewCaseController, ReviewCaseItemController } from './reviews/review.controller';
+import { ReviewCaseService } from './reviews/review.service';
+import { ReviewCaseStarter } from './reviews/review-starter';
 
 export interface CertificationModuleOptions {
   config: CertificationConfig;
@@ -48,14 +53,24 @@ export class CertificationModule {
         ConditionService,
         ApplicationWorkflowStarter,
         ApplicationActivities,
+        CertificateService,
+        ReviewCaseService,
+        ReviewCaseStarter,
+        ReviewCaseActivitiesImpl,
         {
           provide: CertificationRuntime,
-          inject: [DataSource, Client, ApplicationWorkflowStarter, ApplicationActivities],
-          useFactory: (dataSource: DataSource, temporal: Client, starter: ApplicationWorkflowStarter, activities: ApplicationActivities) =>
-            new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, bundleDir }),
+          inject: [DataSource, Client, ApplicationWorkflowStarter, ApplicationActivities, ReviewCaseStarter, ReviewCaseActivitiesImpl],
+          useFactory: (
+            dataSource: DataSource,
+            temporal: Client,
+            starter: ApplicationWorkflowStarter,
+            activities: ApplicationActivities,
+            reviewStarter: ReviewCaseStarter,
+            reviewActivities: ReviewCaseActivitiesImpl,
+          ) => new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, reviewStarter, reviewActivities, bundleDir }),
         },
       ],
-      controllers: [CatalogueController, ConditionController, ApplicationController],
+      controllers: [CatalogueController, ConditionController, ApplicationController, ReviewCaseController, ReviewCaseItemController, CertificateController],
     };
   }
 }

@@ -10,6 +10,8 @@ import type { CertificationConfig } from './certification.config';
 import { CERTIFICATION_SCHEMA } from './database';
 import type { ApplicationActivities } from './process/application.activities';
 import type { ApplicationWorkflowStarter } from './process/workflow-starter';
+import type { ReviewCaseActivitiesImpl } from './reviews/review.activities';
+import type { ReviewCaseStarter } from './reviews/review-starter';
 
 export interface CertificationRuntimeDeps {
   config: CertificationConfig;
@@ -18,6 +20,8 @@ export interface CertificationRuntimeDeps {
   temporal: Client;
   starter: ApplicationWorkflowStarter;
   activities: ApplicationActivities;
+  reviewStarter: ReviewCaseStarter;
+  reviewActivities: ReviewCaseActivitiesImpl;
   bundleDir: string;
 }
 
@@ -64,6 +68,16 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
       { wakeDelayMs: 1000, runNow: true },
     );
     this.deps.starter.onSubmitted = deliver;
+    // The same for the review cases (CE-4 … CE-8): opened, resubmitted or withdrawn.
+    this.deps.reviewStarter.onPending = this.jobs.loop(
+      'review case workflow starter',
+      5000,
+      async () => {
+        await this.deps.reviewStarter.deliverPending();
+        return false;
+      },
+      { wakeDelayMs: 1000, runNow: true },
+    );
   }
 
   async startWorker(): Promise<void> {
@@ -75,7 +89,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
         taskQueue: CERTIFICATION_TASK_QUEUE,
         domain: 'certification',
         bundleDir: this.deps.bundleDir,
-        activities: this.deps.activities.asActivities(),
+        activities: { ...this.deps.activities.asActivities(), ...this.deps.reviewActivities.asActivities() },
       },
       logger,
     );

@@ -2,10 +2,11 @@ import { DataSource } from 'typeorm';
 import { serviceDataSourceOptions } from '@certhub/persistence';
 import { Application, ApplicationHistory, ApplicationRecord, Certificate } from './applications/application.entities';
 import { CERTIFICATION_MIGRATIONS } from './migrations';
+import { ReviewCase, ReviewCaseHistory } from './reviews/review.entities';
 
 export const CERTIFICATION_SCHEMA = 'certification';
 
-export const CERTIFICATION_ENTITIES = [Application, ApplicationRecord, ApplicationHistory, Certificate];
+export const CERTIFICATION_ENTITIES = [Application, ApplicationRecord, ApplicationHistory, Certificate, ReviewCase, ReviewCaseHistory];
 
 export function certificationDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource(

@@ -35,6 +35,8 @@ const TOKEN_OPTIONAL = [
   '/api/v1/sandbox/',
   '/api/v1/workbench/catalogue',
   '/api/v1/workbench/calendar/',
+  '/api/v1/certification/catalogue',
+  '/api/v1/certification/certificates/query',
 ];
 
 /**

@@ -15,3 +15,10 @@ export async function sqlRows<T = Record<string, unknown>>(
   }
   return (Array.isArray(result) ? result : []) as T[];
 }
+
+/** The unique index a failed statement violated (Postgres 23505), or undefined for any other error. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e.code ?? e.driverError?.code;
+  return code === '23505' ? (e.constraint ?? e.driverError?.constraint) : undefined;
+}

@@ -49,4 +49,13 @@ describe('caseClock', () => {
     assert.equal(a.dueAt?.toISOString(), '2026-11-19T15:59:59.999Z');
     assert.throws(() => caseClock(calendar, 5, []), RangeError);
   });
+
+  it('a deadline reaching a year without an official calendar is counted on weekdays and flagged provisional', () => {
+    const last = calendar.years().at(-1)!;
+    const clock = caseClock(calendar, 90, [{ at: at(`${last}-11-02T02:00:00Z`), paused: false }], at(`${last}-11-02T03:00:00Z`));
+    assert.equal(clock.provisional, true);
+    assert.ok(clock.dueAt !== null && clock.dueAt.getUTCFullYear() === last + 1);
+    const known = caseClock(calendar, 5, [{ at: at(`${last}-11-02T02:00:00Z`), paused: false }], at(`${last}-11-02T03:00:00Z`));
+    assert.equal(known.provisional, false);
+  });
 });

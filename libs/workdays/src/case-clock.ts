@@ -1,3 +1,4 @@
+import { dueAtOrProvisional } from './provisional';
 import type { WorkCalendar } from './work-calendar';
 
 /** A change of a case's clock: from `at` on, the clock runs (the association has the case) or is paused (the applicant has it). */
@@ -13,6 +14,8 @@ export interface CaseClock {
   paused: boolean;
   /** Completion deadline while the clock runs; null while it is paused (it moves when the case comes back). */
   dueAt: Date | null;
+  /** True when the deadline reaches a year without an official calendar: counted on weekdays, recomputed once the year is loaded. */
+  provisional: boolean;
 }
 
 /**
@@ -32,12 +35,15 @@ export function caseClock(calendar: WorkCalendar, deadlineWorkingDays: number, c
   }
   const last = timeline[timeline.length - 1]!;
   const remaining = Math.max(0, deadlineWorkingDays - used);
-  if (last.paused) return { usedWorkingDays: used, remainingWorkingDays: remaining, paused: true, dueAt: null };
+  if (last.paused) return { usedWorkingDays: used, remainingWorkingDays: remaining, paused: true, dueAt: null, provisional: false };
   const running = calendar.workingDaysElapsed(last.at, now < last.at ? last.at : now);
+  // A long deadline (appeals: 90 working days) often reaches next year before its calendar is published.
+  const due = dueAtOrProvisional(calendar, last.at, remaining);
   return {
     usedWorkingDays: used + running,
     remainingWorkingDays: Math.max(0, remaining - running),
     paused: false,
-    dueAt: calendar.dueAtAfterWorkingDays(last.at, remaining),
+    dueAt: due.dueAt,
+    provisional: due.provisional,
   };
 }

@@ -203,16 +203,25 @@ async function runReviewCase(kind: ReviewCaseKind, input: ReviewCaseInput): Prom
 
   async function endWithdrawn(action: 'withdrawn' | 'rectification-expired', returnedFrom: string): Promise<void> {
     const status: ReviewCaseStatus = 'withdrawn';
+    if (action === 'withdrawn') {
+      // The service stored the withdraw (status, history, case event) before signalling: nothing to record.
+      state.history.push({ stage: 'rectification', round: state.round, action, outcome: null, actorId: input.applicantId, at: new Date().toISOString() });
+      state.stage = 'finished';
+      state.status = status;
+      state.result = 'withdrawn';
+      searchAttributes();
+      return;
+    }
     await record({
       action,
       stage: 'rectification',
       nextStage: 'finished',
       status,
       result: 'withdrawn',
-      actorId: action === 'withdrawn' ? input.applicantId : null,
-      opinion: action === 'rectification-expired' ? '未在整改期限内重新提交，申请已终止' : null,
+      actorId: null,
+      opinion: '未在整改期限内重新提交，业务已终止',
       details: { returnedFrom },
-      milestone: action === 'withdrawn' ? 'withdrawn' : 'expired',
+      milestone: 'expired',
     });
   }
 }

@@ -94,8 +94,8 @@ export class ApplicationController {
     summary:
       'CE-3 提交: submit a complete draft (→ institution review), or resubmit after a return (→ the review that returned it); 422 CERT_APPLICATION_INCOMPLETE lists what is missing; submitting again while submitted answers the same',
   })
-  submit(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string) {
-    return this.applications.submit(id, caller.sub);
+  submit(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @Headers('authorization') authorization?: string) {
+    return this.applications.submit(id, caller.sub, authorization);
   }
 
   @Put(':id')

@@ -85,6 +85,10 @@ export class Application {
   @Column('text', { nullable: true })
   institutionName!: string | null;
 
+  /** The applicant's name as identity had it at the (last) submit: the certificate's holder name (CE-9). */
+  @Column('text', { nullable: true })
+  applicantName!: string | null;
+
   /** The client's Idempotency-Key of the create request: a retried create returns the same draft. */
   @Column('text', { nullable: true })
   createKey!: string | null;
@@ -251,6 +255,25 @@ export class Certificate {
 
   @Column('text')
   status!: (typeof CERTIFICATE_STATUSES)[number];
+
+  /** The practising institution's name (shown by the public query); follows a transfer. */
+  @Column('text', { nullable: true })
+  institutionName!: string | null;
+
+  /** The holder's name as identity had it at the submit (CE-9: the public query matches number and name). */
+  @Column('text', { nullable: true })
+  holderName!: string | null;
+
+  /** The year of the last annual confirmation (CE-4) and when it was approved. */
+  @Column('int', { nullable: true })
+  confirmedYear!: number | null;
+
+  @Column('timestamptz', { nullable: true })
+  lastConfirmedAt!: Date | null;
+
+  /** When the certificate was cancelled at the holder's request (CE-8). */
+  @Column('timestamptz', { nullable: true })
+  cancelledAt!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

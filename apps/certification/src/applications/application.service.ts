@@ -256,7 +256,9 @@ export class ApplicationService {
    * committed first; the workflow is told right after, or by the runtime's starter when Temporal
    * is not reachable.
    */
-  async submit(id: string, applicantId: string) {
+  async submit(id: string, applicantId: string, authorization?: string) {
+    // The holder's name for the certificate (CE-9), as identity has it now; asked before the transaction.
+    const applicantName = authorization === undefined ? null : (await this.identity.profile(authorization)).realName;
     const outcome = await this.dataSource.transaction(async (manager) => {
       const row = await this.owned(manager, id, applicantId, true);
       if (row.status === 'submitted') return { row, replayed: true };
@@ -268,8 +270,8 @@ export class ApplicationService {
       const stage = first ? 'institution-review' : (row.returned_from ?? 'institution-review');
       const [updated] = await sqlRows<ApplicationRow>(
         manager,
-        `UPDATE application SET status = 'submitted', stage = $2, submitted_at = COALESCE(submitted_at, now()), returned_from = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
-        [id, stage],
+        `UPDATE application SET status = 'submitted', stage = $2, submitted_at = COALESCE(submitted_at, now()), returned_from = NULL, applicant_name = COALESCE($3, applicant_name), updated_at = now() WHERE id = $1 RETURNING *`,
+        [id, stage, applicantName],
       );
       await manager.query(
         `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, round) VALUES ($1, $2, $3, $4, 'submitted', $5, $6)`,

@@ -22,6 +22,8 @@ export interface LibraryRecord {
 
 /** What the condition self-check needs of the caller's profile (no document number or phone). */
 export interface ApplicantProfile {
+  /** The name as verified (the certificate's holder name). */
+  realName: string | null;
   verificationStatus: string | null;
   photoAccepted: boolean;
   educations: LibraryEducation[];
@@ -71,11 +73,13 @@ export class IdentityClient {
 
   async profile(authorization: string | undefined): Promise<ApplicantProfile> {
     const body = (await this.getOk('/api/v1/identity/me', authorization)) as {
+      realName?: unknown;
       verification?: { status?: unknown };
       photo?: { accepted?: unknown };
       educations?: unknown;
     };
     return {
+      realName: typeof body.realName === 'string' ? body.realName : null,
       verificationStatus: typeof body.verification?.status === 'string' ? body.verification.status : null,
       photoAccepted: body.photo?.accepted === true,
       educations: Array.isArray(body.educations) ? (body.educations as LibraryEducation[]).filter((e) => typeof e?.id === 'string') : [],

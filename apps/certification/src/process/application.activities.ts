@@ -30,6 +30,8 @@ export interface ProcessRow {
   field: string | null;
   payment_by: string | null;
   institution_id: string | null;
+  institution_name: string | null;
+  applicant_name: string | null;
   submitted_at: Date | null;
   round: number;
   returned_from: string | null;
@@ -173,9 +175,9 @@ export class ApplicationActivities implements CertificationActivities {
       // The business number is unique and never reused: the certificate number derives from it.
       const certificateNo = `${r.field}-${r.business_no}`;
       await manager.query(
-        `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, issued_at, valid_until, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'valid')`,
-        [certificateId, certificateNo, applicationId, r.applicant_id, r.application_type as ApplicationType, r.grade, r.field, r.institution_id, issuedAt, validUntil],
+        `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, institution_name, holder_name, issued_at, valid_until, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'valid')`,
+        [certificateId, certificateNo, applicationId, r.applicant_id, r.application_type as ApplicationType, r.grade, r.field, r.institution_id, r.institution_name, r.applicant_name, issuedAt, validUntil],
       );
       // Identity owns roles: it grants `certified` when it reads this (ADR 0016).
       await this.outbox.append(manager, {
