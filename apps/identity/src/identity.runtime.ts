@@ -29,7 +29,8 @@ export interface IdentityRuntimeDeps {
 
 /**
  * The identity service's background parts: the outbox relay, the consumer that starts the
- * verification workflow of every registered account, and the domain's Temporal worker.
+ * verification workflow of every registered account, the consumer of roles and institution
+ * changes other domains decide (ADR 0016), and the domain's Temporal worker.
  */
 @Injectable()
 export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,18 +75,39 @@ export class IdentityRuntime implements OnApplicationBootstrap, OnApplicationShu
     });
     await this.consumer.start();
 
-    // Roles other domains earn for a person: a registration certificate makes them `certified` (ADR 0016).
+    // What other domains decide about a person (ADR 0016): a registration certificate makes them
+    // `certified` and its cancellation may take that away, an approved expert application makes
+    // them `expert`, an approved transfer moves them to another institution. Logs carry ids only.
+    const institutions = this.deps.institutions;
+    const rolesLog = logger.child('roles-consumer');
     this.rolesConsumer = new IdempotentConsumer({
       kafka,
       groupId: `identity.earned-roles${config.KAFKA_GROUP_SUFFIX}`,
       dataSource,
       producer: this.producer,
-      logger: logger.child('roles-consumer'),
-    }).on(CertificationTopics.CertificateIssued, async (event, manager) => {
-      const result = await this.deps.institutions.certificateIssued(manager, event.data.personId);
-      if (result === 'unknown') logger.warn('certificate issued to an account this service does not know; ignored', { certificateId: event.data.certificateId });
-      else logger.info('certified role', { certificateId: event.data.certificateId, result });
-    });
+      logger: rolesLog,
+    })
+      .on(CertificationTopics.CertificateIssued, async (event, manager) => {
+        const result = await institutions.certificateIssued(manager, event.data.personId, new Date(event.occurredAt));
+        if (result === 'unknown') rolesLog.warn('certificate issued to an account this service does not know, or not a personal one; ignored', { certificateId: event.data.certificateId, eventId: event.eventId });
+        else rolesLog.info('certified role after a certificate was issued', { certificateId: event.data.certificateId, result });
+      })
+      .on(CertificationTopics.CertificateCancelled, async (event, manager) => {
+        const result = await institutions.certificateCancelled(manager, event.data.personId, new Date(event.occurredAt), event.data.stillCertified);
+        if (result === 'unknown') rolesLog.warn('certificate cancelled for an account this service does not know, or not a personal one; ignored', { certificateId: event.data.certificateId, eventId: event.eventId });
+        else rolesLog.info('certified role after a certificate was cancelled', { certificateId: event.data.certificateId, stillCertified: event.data.stillCertified, result });
+      })
+      .on(CertificationTopics.ExpertAppointed, async (event, manager) => {
+        const result = await institutions.expertAppointed(manager, event.data.personId);
+        if (result === 'unknown') rolesLog.warn('expert appointed for an account this service does not know, or not a personal one; ignored', { caseId: event.data.caseId, eventId: event.eventId });
+        else rolesLog.info('expert role after an appointment', { caseId: event.data.caseId, result });
+      })
+      .on(CertificationTopics.PersonTransferred, async (event, manager) => {
+        const result = await institutions.personTransferred(manager, event.data.personId, event.data.toInstitutionId);
+        if (result === 'unknown') rolesLog.warn('transfer of an account this service does not know, or not a personal one; ignored', { caseId: event.data.caseId, eventId: event.eventId });
+        else if (result === 'unknown-institution') rolesLog.warn('transfer to an institution this service does not know; the account stays where it was', { caseId: event.data.caseId, institutionId: event.data.toInstitutionId, eventId: event.eventId });
+        else rolesLog.info('practising institution after a transfer', { caseId: event.data.caseId, institutionId: event.data.toInstitutionId, result });
+      });
     await this.rolesConsumer.start();
 
     if (config.RUN_WORKER === 'true') await this.startWorker();

@@ -33,8 +33,16 @@ export class Account {
   @Column('text', { array: true })
   roles!: Role[];
 
+  /** A personal account's practising institution (moved by an approved transfer, CE-5); an institution account's own. */
   @Column('uuid', { nullable: true })
   institutionId!: string | null;
+
+  /**
+   * When the certification service produced the certificate event (issued or cancelled) that
+   * `certified` in `roles` follows: an older event handled late does not undo a newer one (ADR 0016).
+   */
+  @Column('timestamptz', { nullable: true })
+  certifiedAsOf!: Date | null;
 
   /** As typed, rare characters in brackets included (ID-7). */
   @Column('text')

@@ -6,6 +6,7 @@ import { IdentityTopics } from '@certhub/contracts';
 import { createKafka } from '@certhub/messaging';
 import { eventually, testEnvironment } from '@certhub/testing';
 import { WorkbenchHarness } from '../testing/workbench-harness';
+import { mayHold } from './account-directory';
 
 /** The account directory the workbench hands tasks by, fed by identity's events through Kafka. */
 describe('account directory from identity events', () => {
@@ -47,5 +48,22 @@ describe('account directory from identity events', () => {
     await eventually(async () => (await h.dataSource.query('SELECT 1 FROM directory_account WHERE account_id = $1', [revoked])).length === 1, { what: 'later event handled' });
     const after: Array<{ roles: string[] }> = await h.dataSource.query('SELECT roles FROM directory_account WHERE account_id = $1', [accountId]);
     assert.deepEqual(after[0]!.roles, ['personal', 'expert']);
+  });
+
+  it('follows a person to another institution: identity announces a transfer (CE-5) as a roles change with the same roles', async () => {
+    const accountId = randomUUID();
+    const from = randomUUID();
+    const to = randomUUID();
+    await send(IdentityTopics.RolesChanged, accountId, { accountId, roles: ['personal', 'certified'], institutionId: from }, '2026-11-24T10:00:00.000Z');
+    await send(IdentityTopics.RolesChanged, accountId, { accountId, roles: ['personal', 'certified'], institutionId: to }, '2026-11-24T11:00:00.000Z');
+    const row = await eventually(async () => {
+      const rows: Array<{ roles: string[]; institution_id: string }> = await h.dataSource.query('SELECT roles, institution_id FROM directory_account WHERE account_id = $1', [accountId]);
+      return rows[0]?.institution_id === to ? rows[0] : undefined;
+    }, { what: 'directory entry at the new institution', timeoutMs: 60_000 });
+    assert.deepEqual(row.roles, ['personal', 'certified']);
+    // The person now holds institution-scoped tasks of the new institution, not of the old one.
+    const entry = { accountId, accountType: 'personal' as const, roles: row.roles, institutionId: row.institution_id, changedAt: new Date() };
+    assert.equal(mayHold(entry, { candidateRole: 'certified', candidateInstitutionId: to }), true);
+    assert.equal(mayHold(entry, { candidateRole: 'certified', candidateInstitutionId: from }), false);
   });
 });
