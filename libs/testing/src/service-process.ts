@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { eventually, serviceTestEnv, testEnvironment } from './test-env';
 
 export interface ServiceProcess {
+  /** The service's name, as the gateway's SERVICE_URLS names it. */
+  name: string;
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startServiceProcess(name: string, overrides: Record<string
     { what: `${name} health`, timeoutMs: 60_000 },
   );
   return {
+    name,
     url,
     child,
     stop: () =>
