@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startServiceProcess } from '@certhub/testing';
-import { Journey, type Json } from './journey-kit';
+import { Journey, type Json } from '../testing/journey-kit';
 
 interface Task {
   id: string;
