@@ -5,113 +5,27 @@
  * the draft reaches my items through Kafka and the workbench's projection.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client as PgClient } from 'pg';
-import { generateResidentId } from '@certhub/cn-id';
-import { loadConfig } from '@certhub/config';
-import { Logger } from '@certhub/logging';
-import { eventually, serviceTestEnv, startServiceProcess, testEnvironment, unique, type ServiceProcess } from '@certhub/testing';
-import { GatewayConfig } from '../gateway.config';
-import { createGatewayApp } from '../main';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-interface Answer {
-  status: number;
-  body: Json;
-}
+import { eventually, startServiceProcess } from '@certhub/testing';
+import { Journey, type Answer, type CallOptions, type Json } from '../testing/journey-kit';
 
 describe('journey: a registration application draft with records from the basic info library, in my items (CE-1, CE-2, ID-11, WB-3)', () => {
-  const services: ServiceProcess[] = [];
-  let gateway: NestFastifyApplication;
-  let base: string;
-
-  async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
-    const headers: Record<string, string> = {};
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await res.text();
-    let body: Json;
-    try {
-      body = JSON.parse(text) as Json;
-    } catch {
-      body = { text };
-    }
-    return { status: res.status, body };
-  }
-
-  async function captcha(): Promise<{ captchaId: string; captchaText: string }> {
-    const created = await call('POST', '/api/v1/identity/captchas');
-    const answer = await call('GET', `/api/v1/sandbox/captchas/${created.body.captchaId}`);
-    return { captchaId: created.body.captchaId as string, captchaText: answer.body.answer as string };
-  }
-
+  let j: Journey;
+  const call = (method: string, path: string, options?: CallOptions) => j.call(method, path, options);
   /** A person registered with an education record (ID-1) and logged in. */
-  async function person(): Promise<{ token: string; id: string }> {
-    const { birthDate, sequence } = unique.birth();
-    const idNumber = generateResidentId({ region: '110105', birthDate, sequence });
-    const phone = unique.phone();
-    assert.equal((await call('POST', '/api/v1/identity/sms-codes', { body: { phone, purpose: 'register' } })).status, 202);
-    const inbox = await call('GET', `/api/v1/sandbox/sms?phone=${phone}`);
-    const smsCode = /验证码为 (\d{6})/.exec(JSON.stringify(inbox.body))![1]!;
-    const username = unique.username('p');
-    const registered = await call('POST', '/api/v1/identity/accounts', {
-      body: {
-        username, password: 'Secret123', realName: '王芳', idType: 'resident-id', idNumber, phone, smsCode, email: unique.email(),
-        educations: [{ school: '北京理工大学', major: '质量管理工程', level: 'bachelor', startDate: '2008-09-01', endDate: '2012-07-01' }],
-        confirm: { realName: '王芳', idType: 'resident-id', idNumber },
-      },
-    });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    const login = await call('POST', '/api/v1/identity/sessions', { body: { username, password: 'Secret123', ...(await captcha()) } });
-    assert.equal(login.status, 201, JSON.stringify(login.body));
-    return { token: login.body.accessToken as string, id: registered.body.id as string };
-  }
-
-  /** A certification body in identity's directory (what an admin creates with POST /identity/admin/institutions). */
-  async function certificationBody(): Promise<string> {
-    const id = randomUUID();
-    const pg = new PgClient({ connectionString: testEnvironment().databaseUrl });
-    await pg.connect();
-    try {
-      await pg.query(`INSERT INTO identity.institution (id, name, credit_code, kind) VALUES ($1, $2, $3, 'certification')`, [
-        id,
-        `旅程认证中心${randomBytes(3).toString('hex')}`,
-        `91110000${randomBytes(5).toString('hex').toUpperCase().slice(0, 9)}X`,
-      ]);
-    } finally {
-      await pg.end();
-    }
-    return id;
-  }
+  const person = () => j.person({ realName: '王芳' });
+  const certificationBody = async () => (await j.certificationBody()).id;
 
   before(async () => {
     // The workbench first: its projection is in its consumer group before the first case event.
     const workbench = await startServiceProcess('workbench', { RUN_WORKER: 'false' });
-    services.push(workbench);
     const identity = await startServiceProcess('identity', { RUN_WORKER: 'false', PASSWORD_HASH_COST: '12' });
-    services.push(identity);
     const certification = await startServiceProcess('certification', { IDENTITY_SERVICE_URL: identity.url });
-    services.push(certification);
-    const config = loadConfig(
-      GatewayConfig,
-      serviceTestEnv({
-        SERVICE_URLS: `identity=${identity.url},certification=${certification.url},workbench=${workbench.url}`,
-        RATE_LIMIT_BURST: '10000',
-        RATE_LIMIT_PER_MINUTE: '100000',
-      }),
-    );
-    gateway = await createGatewayApp(config, new Logger('gateway', 'error'));
-    await gateway.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(gateway.getHttpServer().address() as { port: number }).port}`;
+    j = await Journey.start([workbench, identity, certification]);
   });
 
   after(async () => {
-    await gateway?.close();
-    for (const s of services.reverse()) await s.stop();
+    await j?.stop();
   });
 
   it('checks the conditions, starts a draft, copies library records, and finds the draft in my items under drafts', async () => {
@@ -196,12 +110,13 @@ describe('journey: a registration application draft with records from the basic 
     assert.ok(items.body.counts.draft >= 1);
   });
 
-  it('lists certification in the health check and its paths in the merged OpenAPI document', async () => {
+  it('lists certification in the health check and its paths (applications, review cases, certificates) in the merged OpenAPI document', async () => {
     const health = await call('GET', '/api/v1/health');
     assert.equal(health.body.services.certification.status, 'up', JSON.stringify(health.body));
     const docs = await call('GET', '/api/docs-json');
     assert.ok(docs.body.paths['/api/v1/certification/applications'], Object.keys(docs.body.paths).join(', '));
     assert.ok(docs.body.paths['/api/v1/certification/applications/{id}/records/from-library']);
+    for (const path of ['/api/v1/certification/transfers', '/api/v1/certification/cases/{id}', '/api/v1/certification/certificates/query']) assert.ok(docs.body.paths[path], path);
     assert.ok(docs.body.components.schemas.CertificationApplicationFormDto);
     assert.ok(docs.body.components.schemas.CertificationAuditRecordDto.properties.onSiteDays, 'the record schemas are documented');
   });

@@ -4,89 +4,24 @@
  * runs them, on the real engines, paying in the sandbox provider.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { generateResidentId } from '@certhub/cn-id';
-import { loadConfig } from '@certhub/config';
-import { Logger } from '@certhub/logging';
-import { signAccessToken, type Caller } from '@certhub/service-kit';
-import { eventually, makePhoto, serviceTestEnv, startServiceProcess, testEnvironment, unique, type ServiceProcess } from '@certhub/testing';
-import { GatewayConfig } from '../gateway.config';
-import { createGatewayApp } from '../main';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-interface Answer {
-  status: number;
-  body: Json;
-  headers: Headers;
-}
+import { eventually, startServiceProcess, testEnvironment, unique } from '@certhub/testing';
+import { Journey, type Answer, type CallOptions, type Json } from '../testing/journey-kit';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 200 };
 
 describe('journey: a candidate registers for the exam, pays in the sandbox, changes city, gets a refund (EX-2 … EX-11)', () => {
-  const services: ServiceProcess[] = [];
-  let gateway: NestFastifyApplication;
-  let base: string;
+  let j: Journey;
   let adminToken: string;
   let periodId: string;
 
-  async function call(method: string, path: string, options: { token?: string; body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | Buffer | undefined;
-    if (options.raw) {
-      body = options.raw;
-      headers['content-type'] = 'image/jpeg';
-    } else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
-    }
-    const res = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await res.text();
-    let parsed: Json;
-    try {
-      parsed = JSON.parse(text) as Json;
-    } catch {
-      parsed = { text };
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
-  }
-
-  async function captcha(): Promise<{ captchaId: string; captchaText: string }> {
-    const created = await call('POST', '/api/v1/identity/captchas');
-    const answer = await call('GET', `/api/v1/sandbox/captchas/${created.body.captchaId}`);
-    return { captchaId: created.body.captchaId as string, captchaText: answer.body.answer as string };
-  }
+  const call = (method: string, path: string, options?: CallOptions) => j.call(method, path, options);
 
   /** A new person: registered with a real SMS code, logged in, with an accepted ID photo. */
-  async function candidate(): Promise<{ token: string; id: string }> {
-    const { birthDate, sequence } = unique.birth();
-    const idNumber = generateResidentId({ region: '310104', birthDate, sequence });
-    const phone = unique.phone();
-    assert.equal((await call('POST', '/api/v1/identity/sms-codes', { body: { phone, purpose: 'register' } })).status, 202);
-    const inbox = await call('GET', `/api/v1/sandbox/sms?phone=${phone}`);
-    const smsCode = /验证码为 (\d{6})/.exec(JSON.stringify(inbox.body))![1]!;
-    const username = unique.username('c');
-    const registered = await call('POST', '/api/v1/identity/accounts', {
-      body: {
-        username, password: 'Secret123', realName: '李娜', idType: 'resident-id', idNumber, phone, smsCode, email: unique.email(),
-        educations: [{ school: '复旦大学', major: '管理科学', level: 'bachelor', startDate: '2005-09-01', endDate: '2009-07-01' }],
-        confirm: { realName: '李娜', idType: 'resident-id', idNumber },
-      },
-    });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    const login = await call('POST', '/api/v1/identity/sessions', { body: { username, password: 'Secret123', ...(await captcha()) } });
-    assert.equal(login.status, 201);
-    const token = login.body.accessToken as string;
-    const c = await captcha();
-    const photo = await call('PUT', '/api/v1/identity/me/photo', { token, raw: await makePhoto(), headers: { 'x-captcha-id': c.captchaId, 'x-captcha-text': c.captchaText } });
-    assert.equal(photo.status, 200, JSON.stringify(photo.body));
-    return { token, id: registered.body.id as string };
-  }
+  const candidate = () => j.person({ realName: '李娜', region: '310104', photo: true });
 
   /** A registration with info, two subjects (sessions S1 and S2) and the city filled in. */
   async function readyRegistration(token: string, cityCode: string): Promise<{ id: string; businessNo: string; offeringIds: string[] }> {
@@ -126,23 +61,11 @@ describe('journey: a candidate registers for the exam, pays in the sandbox, chan
     const notifySecret = randomBytes(32).toString('hex');
     // The workbench first: its projection is in its consumer group before the first case event.
     const workbench = await startServiceProcess('workbench', { RUN_WORKER: 'false' });
-    services.push(workbench);
     const identity = await startServiceProcess('identity', { RUN_WORKER: 'false', PASSWORD_HASH_COST: '12' });
-    services.push(identity);
     const payment = await startServiceProcess('payment', { PAYMENT_SANDBOX_NOTIFY_SECRET: notifySecret, PAYMENT_SANDBOX_SEND_INTERVAL_MS: '100' });
-    services.push(payment);
     const exam = await startServiceProcess('exam', { PAYMENT_SERVICE_URL: payment.url, IDENTITY_SERVICE_URL: identity.url, AVAILABILITY_REFRESH_MS: '100' });
-    services.push(exam);
-    const config = loadConfig(
-      GatewayConfig,
-      serviceTestEnv({ SERVICE_URLS: `identity=${identity.url},exam=${exam.url},payment=${payment.url},workbench=${workbench.url}`, RATE_LIMIT_BURST: '10000', RATE_LIMIT_PER_MINUTE: '100000' }),
-    );
-    gateway = await createGatewayApp(config, new Logger('gateway', 'error'));
-    await gateway.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(gateway.getHttpServer().address() as { port: number }).port}`;
-
-    const admin: Caller = { sub: randomUUID(), username: 'admin', accountType: 'staff', roles: ['admin'], institutionId: null, sid: randomUUID() };
-    adminToken = signAccessToken(admin, testEnvironment().jwtSecret, 3600);
+    j = await Journey.start([workbench, identity, payment, exam]);
+    adminToken = j.token({ accountType: 'staff', roles: ['admin'], username: 'admin' });
     // The demo period of the import format, its windows moved so that registration is open now.
     const period = JSON.parse(readFileSync(join(testEnvironment().repoRoot, 'apps', 'exam', 'seed', 'exam-period-2021-2.json'), 'utf8')) as Json;
     const now = Date.now();
@@ -162,8 +85,7 @@ describe('journey: a candidate registers for the exam, pays in the sandbox, chan
   });
 
   after(async () => {
-    await gateway?.close();
-    for (const s of services.reverse()) await s.stop();
+    await j?.stop();
   });
 
   it('registers, confirms, pays in the sandbox, changes city and is refunded; my items and messages follow', async () => {
