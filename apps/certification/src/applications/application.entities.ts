@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { CaseHistoryEntry } from '../cases/case-history-entry';
 import type { RecordKind } from './application-catalogue';
 
 /**
@@ -166,50 +167,13 @@ export class ApplicationRecord {
 @Entity({ name: 'application_history' })
 @Index('ix_application_history_application', ['applicationId', 'id'])
 @Index('uq_application_history_step', ['applicationId', 'step'], { unique: true, where: '"step" IS NOT NULL' })
-export class ApplicationHistory {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
-  id!: string;
-
+export class ApplicationHistory extends CaseHistoryEntry {
   @Column('uuid')
   applicationId!: string;
 
   @ManyToOne(() => Application, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'application_id' })
   application?: Application;
-
-  /** `created`, later `submitted`, `returned`, `resubmitted`, `decided` … */
-  @Column('text')
-  action!: string;
-
-  @Column('uuid', { nullable: true })
-  actorId!: string | null;
-
-  @Column('text', { nullable: true })
-  fromStatus!: string | null;
-
-  @Column('text')
-  toStatus!: string;
-
-  @Column('text')
-  stage!: string;
-
-  @Column('text', { nullable: true })
-  opinion!: string | null;
-
-  /** Rectification round the entry belongs to. */
-  @Column('int', { default: 1 })
-  round!: number;
-
-  /** The workflow's step number (null for the applicant's own actions): a retried activity writes once. */
-  @Column('int', { nullable: true })
-  step!: number | null;
-
-  /** The outcome, the expert's verdicts per record and non-conformities, the assigned expert, the fee … */
-  @Column('jsonb', { nullable: true })
-  details!: Record<string, unknown> | null;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  at!: Date;
 }
 
 export const CERTIFICATE_STATUSES = ['valid', 'suspended', 'revoked', 'cancelled', 'expired'] as const;

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment } from '@certhub/testing';
+import { completeTaskUpdate } from '@certhub/human-tasks';
+import { FakeWorkbench } from '@certhub/testing';
 import { reviewCaseWorkflowId, type ReviewCaseKind } from '@certhub/workflows-certification';
 import { CertificationHarness, type Applicant } from '../testing/certification-harness';
+import { startFakeInbox } from '../testing/inbox';
 
 type Body = Record<string, unknown> & { code?: string; field?: string; message?: string; messageZh?: string; details?: Record<string, unknown> };
 interface CaseView {
@@ -40,25 +39,18 @@ describe('review cases through the real Temporal dev server (CE-4 … CE-9)', ()
   let institutionB: string;
   let temporal: Client;
   let workbench: FakeWorkbench;
-  let inbox: Worker;
-  let inboxRun: Promise<void>;
-  let connection: NativeConnection;
+  let inbox: Awaited<ReturnType<typeof startFakeInbox>>;
 
   before(async () => {
     h = await CertificationHarness.start();
     institutionA = h.identity.institution('甲认证中心（测试）');
     institutionB = h.identity.institution('乙认证中心（测试）');
     temporal = h.app.get(Client);
-    installWorkerRuntime('ERROR');
-    connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
-    workbench = new FakeWorkbench();
-    inbox = await Worker.create({ connection, namespace: testEnvironment().temporalNamespace, taskQueue: WORKBENCH_TASK_QUEUE, activities: workbench.activities });
-    inboxRun = inbox.run();
+    inbox = await startFakeInbox();
+    workbench = inbox.workbench;
   });
   after(async () => {
-    inbox?.shutdown();
-    await inboxRun;
-    await connection?.close();
+    await inbox?.stop();
     await h?.stop();
   });
 

@@ -3,16 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startServiceProcess, type ServiceProcess } from '@certhub/testing';
 import { CertificationHarness } from '../testing/certification-harness';
+import { InboxClient, type InboxTask } from '../testing/inbox';
 
 type Body = Record<string, unknown> & { code?: string; field?: string };
-interface Task {
-  id: string;
-  type: string;
-  stage: string;
-  round: number;
-  status: string;
-  case: { caseId: string; businessNo: string };
-}
 
 /**
  * Review cases with everything real: the certification service (its worker on the Temporal dev
@@ -22,12 +15,14 @@ interface Task {
 describe('review cases through the real workbench (CE-5, CE-6, WB-1 … WB-4)', () => {
   let h: CertificationHarness;
   let workbench: ServiceProcess;
+  let inbox: InboxClient;
   let institutionA: string;
   let institutionB: string;
 
   before(async () => {
     h = await CertificationHarness.start();
     workbench = await startServiceProcess('workbench');
+    inbox = new InboxClient(workbench.url);
     institutionA = h.identity.institution('甲认证中心（测试）');
     institutionB = h.identity.institution('乙认证中心（测试）');
   });
@@ -36,30 +31,9 @@ describe('review cases through the real workbench (CE-5, CE-6, WB-1 … WB-4)', 
     await h?.stop();
   });
 
-  async function wb<T = Body>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-    const res = await fetch(`${workbench.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), 'x-request-id': randomUUID() },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
-
-  async function taskOf(token: string, caseId: string, stage: string, round: number): Promise<Task> {
-    return eventually(
-      async () => {
-        const list = await wb<{ items: Task[] }>(token, 'GET', `/api/v1/workbench/tasks?size=100`);
-        return list.body.items?.find((t) => t.case.caseId === caseId && t.stage === stage && t.round === round && t.status === 'open');
-      },
-      { what: `${stage} task round ${round}`, timeoutMs: 30_000 },
-    );
-  }
-
-  async function act(token: string, task: Task, outcome: string, opinion: string | null, data?: Record<string, unknown>) {
-    assert.equal((await wb(token, 'POST', `/api/v1/workbench/tasks/${task.id}/claim`)).status, 200);
-    const done = await wb(token, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, { outcome, opinion, ...(data ? { data } : {}) });
-    assert.equal(done.status, 200, JSON.stringify(done.body));
-  }
+  const wb = <T = Body>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) => inbox.call<T>(token, method, path, body);
+  const taskOf = (token: string, caseId: string, stage: string, round: number) => inbox.task(token, caseId, stage, round);
+  const act = (token: string, task: InboxTask, outcome: string, opinion: string | null, data?: Record<string, unknown>) => inbox.act(token, task, outcome, opinion, data);
 
   it('transfer: each institution reviews only its own step, the association decides; my items and messages follow; the certificate moves', async () => {
     const a = h.applicant();

@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { CaseHistoryEntry } from '../cases/case-history-entry';
 
 /**
  * A review case (CE-4 … CE-8): annual confirmation, transfer of practising institution, appeal,
@@ -109,41 +110,7 @@ export class ReviewCase {
 @Entity({ name: 'review_case_history' })
 @Index('ix_review_case_history_case', ['caseId', 'id'])
 @Index('uq_review_case_history_step', ['caseId', 'step'], { unique: true, where: '"step" IS NOT NULL' })
-export class ReviewCaseHistory {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
-  id!: string;
-
+export class ReviewCaseHistory extends CaseHistoryEntry {
   @Column('uuid')
   caseId!: string;
-
-  @Column('text')
-  action!: string;
-
-  @Column('uuid', { nullable: true })
-  actorId!: string | null;
-
-  @Column('text', { nullable: true })
-  fromStatus!: string | null;
-
-  @Column('text')
-  toStatus!: string;
-
-  @Column('text')
-  stage!: string;
-
-  @Column('text', { nullable: true })
-  opinion!: string | null;
-
-  @Column('int', { default: 1 })
-  round!: number;
-
-  /** The workflow's step number (null for the applicant's own actions): a retried activity writes once. */
-  @Column('int', { nullable: true })
-  step!: number | null;
-
-  @Column('jsonb', { nullable: true })
-  details!: Record<string, unknown> | null;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  at!: Date;
 }
