@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
+import { recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import { orderPayment, orderRefund, orderSettledSignal, orderStatusQuery, type OrderStatus, type PaymentActivities } from '@certhub/workflows-payment';
 
 const HOUR = 3600_000;
@@ -60,12 +57,7 @@ describe('payment workflows with the time-skipping server', () => {
     return worker.runUntil(fn(taskQueue));
   }
 
-  async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    mkdirSync(historiesDir(), { recursive: true });
-    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
-  }
+  const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   const startOrder = async (taskQueue: string, expiresAt: number) => {
     const orderId = unique.id();
@@ -165,13 +157,6 @@ describe('payment workflow histories replay against the current code', () => {
   // Histories from before the local-activity patch (expired-at-deadline, paid-at-deadline) run the
   // deadline as a normal activity; the *-local-activity ones as a local activity.
   it('replays every recorded history without non-determinism', async () => {
-    const dir = historiesDir();
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    assert.ok(files.length >= 4, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- payment.workflows`);
-    installWorkerRuntime('ERROR');
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: bundle() }, history);
-    }
+    await replayRecordedHistories({ dir: historiesDir(), bundlePath: bundle().codePath, minimum: 4, recordedBy: 'payment.workflows' });
   });
 });

@@ -5,3 +5,4 @@ export * from './service-process';
 export * from './sample-photos';
 export * from './schema-drift';
 export * from './time-skipping';
+export * from './workflow-histories';

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, type FakeTask } from '@certhub/testing';
+import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, type FakeTask } from '@certhub/testing';
 import {
   REVIEW_PLANS,
   reviewCaseStateQuery,
@@ -96,12 +92,7 @@ describe('review case workflows (CE-4 … CE-8) with the time-skipping server', 
   }
   type Handle = Awaited<ReturnType<typeof start>>;
 
-  async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    mkdirSync(historiesDir(), { recursive: true });
-    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
-  }
+  const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   async function decide(fake: Fake, handle: Handle, stage: string, round: number, outcome: string, opinion: string | null, actorId: string, data: Record<string, unknown> | null = null, attempt = 1): Promise<FakeTask> {
     const task = await fake.workbench.openTask(`${handle.workflowId}:${stage}:${round}${attempt > 1 ? `:${attempt}` : ''}`);
@@ -342,15 +333,12 @@ describe('review case workflows (CE-4 … CE-8) with the time-skipping server', 
 
 describe('review case workflow histories replay against the current code', () => {
   it('replays every recorded history without non-determinism', async () => {
-    const dir = historiesDir();
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    assert.ok(files.length >= 12, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- review.workflow`);
-    installWorkerRuntime('ERROR');
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      const startedInput = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const input = JSON.parse(Buffer.from(startedInput ?? []).toString('utf8')) as { caseId: string; kind: ReviewCaseKind };
-      await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath() } }, history, reviewCaseWorkflow(input.kind).workflowId(input.caseId));
-    }
+    await replayRecordedHistories({
+      dir: historiesDir(),
+      bundlePath: bundlePath(),
+      minimum: 12,
+      recordedBy: 'review.workflow',
+      workflowIdOf: (input) => reviewCaseWorkflow(input.kind as ReviewCaseKind).workflowId(input.caseId as string),
+    });
   });
 });

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
+import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import {
   identityVerification,
   submitProofUpdate,
@@ -81,12 +77,7 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
     return handle;
   }
 
-  async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    mkdirSync(historiesDir(), { recursive: true });
-    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
-  }
+  const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   it('verified by the provider: one step, done', async () => {
     const fake = fakeActivities(() => 'verified');
@@ -224,20 +215,13 @@ describe('identity verification workflow (ID-12) with the time-skipping server',
 
 describe('identity workflow histories replay against the current code', () => {
   it('replays every recorded history without non-determinism', async () => {
-    const dir = historiesDir();
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    assert.ok(files.length >= 5, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- verification.workflow`);
-    installWorkerRuntime('ERROR');
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      // Task keys contain the workflow id, so the replay runs under the recorded one.
-      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const input = JSON.parse(Buffer.from(started ?? []).toString('utf8')) as { accountId: string };
-      await Worker.runReplayHistory(
-        { workflowBundle: { codePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js') } },
-        history,
-        identityVerification.workflowId(input.accountId),
-      );
-    }
+    // Task keys contain the workflow id, so the replay runs under the recorded one.
+    await replayRecordedHistories({
+      dir: historiesDir(),
+      bundlePath: join(testEnvironment().repoRoot, 'dist', 'workflow-bundles', 'identity.js'),
+      minimum: 5,
+      recordedBy: 'verification.workflow',
+      workflowIdOf: (input) => identityVerification.workflowId(input.accountId as string),
+    });
   });
 });

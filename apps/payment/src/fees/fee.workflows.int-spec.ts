@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
+import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import {
   cancelFeeSignal,
   FEE_VOUCHER_TASK_TYPE,
@@ -196,12 +192,7 @@ describe('fee payment workflow (CE-3 fee as a child workflow) with the time-skip
     throw new Error(`fee workflow never reached ${wanted}`);
   }
 
-  async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    mkdirSync(historiesDir(), { recursive: true });
-    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
-  }
+  const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   const voucherKey = (input: FeePaymentInput, round: number) => `${feePayment.workflowId(input.feeId)}:voucher-check:${round}`;
 
@@ -496,17 +487,13 @@ describe('fee payment workflow (CE-3 fee as a child workflow) with the time-skip
 
 describe('fee payment workflow histories replay against the current code', () => {
   it('replays every recorded fee history without non-determinism', async () => {
-    const dir = historiesDir();
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    assert.ok(files.length >= 7, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- fee.workflows`);
-    installWorkerRuntime('ERROR');
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      // Task keys contain the workflow id, so the replay runs under the recorded one.
-      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const input = JSON.parse(Buffer.from(payload ?? []).toString('utf8')) as { feeId?: string; paymentId?: string };
-      const workflowId = input.feeId ? feePayment.workflowId(input.feeId) : feeRefund.workflowId(input.paymentId!);
-      await Worker.runReplayHistory({ workflowBundle: bundle() }, history, workflowId);
-    }
+    // Task keys contain the workflow id, so the replay runs under the recorded one.
+    await replayRecordedHistories({
+      dir: historiesDir(),
+      bundlePath: bundle().codePath,
+      minimum: 7,
+      recordedBy: 'fee.workflows',
+      workflowIdOf: (input) => (typeof input.feeId === 'string' ? feePayment.workflowId(input.feeId) : feeRefund.workflowId(input.paymentId as string)),
+    });
   });
 });
