@@ -30,6 +30,11 @@ export const CertificationErrors = defineErrors({
   CERT_INSTITUTION_UNKNOWN: { status: 400, en: 'The practising institution is not a registered certification body.', zh: '执业机构不是已登记的认证机构。' },
   CERT_LIBRARY_RECORD_NOT_FOUND: { status: 404, en: 'The record is not in your basic info library.', zh: '基本信息库中没有这条经历。' },
   CERT_RECORD_ALREADY_COPIED: { status: 409, en: 'This library record was already added to the application.', zh: '该经历已从基本信息库添加到本申请。' },
+  CERT_APPLICATION_NOT_WITHDRAWABLE: {
+    status: 409,
+    en: 'The application can only be withdrawn as a draft or while it is returned for rectification; it is under review or decided.',
+    zh: '只有草稿或退回整改中的申请可以撤回；该申请正在审核中或已办结。',
+  },
   CERT_IDENTITY_UNAVAILABLE: { status: 503, en: 'The identity service is not reachable right now; nothing was changed.', zh: '身份服务暂时不可用，未做任何修改。' },
 });
 

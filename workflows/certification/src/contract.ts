@@ -74,7 +74,7 @@ export interface ApplicationSnapshot {
   records: Array<{ id: string; kind: string; position: number; labelZh: string }>;
 }
 
-export type CertApplicationStatus = 'submitted' | 'returned' | 'approved' | 'rejected';
+export type CertApplicationStatus = 'submitted' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
 
 /** One change of the case: the activity writes it (status, stage, history row, case event) once per step. */
 export interface RecordStepInput {
@@ -131,8 +131,17 @@ export interface CertApplicationState {
   feeId: string | null;
   certificateNo: string | null;
   history: CertApplicationHistoryEntry[];
+  /** Who pays the fee (set when the payment stage begins): the applicant, or the practising institution. */
+  payer?: { kind: 'person' | 'institution'; accountId: string; institutionId: string | null } | null;
 }
 
 /** The applicant resubmitted after a return; `round` is the round the resubmission starts. */
 export const resubmitSignal = defineSignal<[{ round: number }]>('resubmit');
+/**
+ * The applicant withdrew the application while it was returned for rectification (撤回). The
+ * service stored the withdrawal first (status `withdrawn`, history, case event); the workflow
+ * only ends. Sent by the service right after its commit, or by the starter when Temporal was down;
+ * `round` is the application's round at the withdrawal (the one the returned case waits for).
+ */
+export const withdrawSignal = defineSignal<[{ round: number }]>('withdraw');
 export const certApplicationStateQuery = defineQuery<CertApplicationState>('certApplicationState');

@@ -98,6 +98,16 @@ export class ApplicationController {
     return this.applications.submit(id, caller.sub);
   }
 
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'CE-3 撤回: withdraw a draft or an application returned for rectification (its process ends) → 200 { id, businessNo, status: withdrawn, stage, round, workflowId }; under review or decided → 409 CERT_APPLICATION_NOT_WITHDRAWABLE; withdrawing again answers the same',
+  })
+  withdraw(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string) {
+    return this.applications.withdraw(id, caller.sub);
+  }
+
   @Put(':id')
   @ApiOperation({ summary: 'CE-2 暂存草稿: save the form (replaces it; fields left out are cleared); draft or returned for rectification only' })
   update(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @Body() dto: ApplicationFormDto, @Headers('authorization') authorization?: string) {

@@ -288,6 +288,43 @@ export class ApplicationService {
     return { id, businessNo: outcome.row.business_no, status: 'submitted' as const, stage: outcome.row.stage, round: outcome.row.round, workflowId: certApplicationWorkflowId(id) };
   }
 
+  // ---- withdraw (撤回, CE-3) ----
+
+  /**
+   * 撤回: the applicant gives up a draft, or an application returned for rectification (the
+   * applicant has it). Status `withdrawn`, stage `finished`, a history entry and the case event
+   * with milestone `withdrawn` (my items: done). A returned case's workflow waits for the
+   * resubmit: it is told with the signal `withdraw` right after the commit, or by the starter when
+   * Temporal is not reachable (`workflow_round < round` while withdrawn), and ends. An
+   * application under review or decided → 409 `CERT_APPLICATION_NOT_WITHDRAWABLE`; withdrawing
+   * again answers the same.
+   */
+  async withdraw(id: string, applicantId: string) {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const row = await this.owned(manager, id, applicantId, true);
+      if (row.status === 'withdrawn') return row;
+      if (row.status !== 'draft' && row.status !== 'returned') {
+        throw CertificationErrors.error('CERT_APPLICATION_NOT_WITHDRAWABLE', { field: 'status', details: { status: row.status, stage: row.stage } });
+      }
+      const [updated] = await sqlRows<ApplicationRow>(manager, `UPDATE application SET status = 'withdrawn', stage = 'finished', updated_at = now() WHERE id = $1 RETURNING *`, [id]);
+      await manager.query(
+        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, round) VALUES ($1, 'withdrawn', $2, $3, 'withdrawn', $4, $5)`,
+        [id, applicantId, row.status, row.stage, row.round],
+      );
+      await appendApplicationCase(manager, this.outbox, caseState(updated!), {
+        milestone: 'withdrawn',
+        dueAt: null,
+        // A draft was never routed to the institution; a returned case was.
+        institutionId: row.status === 'draft' ? null : updated!.institution_id,
+        actorId: applicantId,
+      });
+      return updated!;
+    });
+    const hasWorkflow = outcome.workflow_round > 0;
+    if (hasWorkflow && outcome.workflow_round < outcome.round) await this.starter.deliver(id);
+    return { id, businessNo: outcome.business_no, status: 'withdrawn' as const, stage: outcome.stage, round: outcome.round, workflowId: hasWorkflow ? certApplicationWorkflowId(id) : null };
+  }
+
   // ---- the form ----
 
   /** The institution's name from identity's directory; a certification body only. Asked before any transaction. */

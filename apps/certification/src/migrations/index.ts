@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795540947497 } from './1795540947497-InitialSchema';
 import { ApplicationProcess1795544649608 } from './1795544649608-ApplicationProcess';
+import { ApplicationWithdrawPending1795551303241 } from './1795551303241-ApplicationWithdrawPending';
 
 /** Generated migrations of the certification schema, in order (see docs/architecture.md, "Migrations"). */
-export const CERTIFICATION_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795540947497, ApplicationProcess1795544649608];
+export const CERTIFICATION_MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795540947497, ApplicationProcess1795544649608, ApplicationWithdrawPending1795551303241];

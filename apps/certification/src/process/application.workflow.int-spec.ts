@@ -14,6 +14,7 @@ import {
   certApplication,
   certApplicationStateQuery,
   resubmitSignal,
+  withdrawSignal,
   type ApplicationSnapshot,
   type CertApplicationInput,
   type CertApplicationState,
@@ -50,7 +51,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     await env?.teardown();
   });
 
-  function fakeActivities(paymentBy: 'person' | 'institution') {
+  function fakeActivities(paymentBy: 'person' | 'institution', feeFen = 50_000) {
     const steps: RecordStepInput[] = [];
     const certificates: string[] = [];
     const snapshot = (applicationId: string): ApplicationSnapshot => ({
@@ -61,7 +62,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
       paymentBy,
       itemName: '人员注册申请（体系认证审核员：QMS）',
       itemNameEn: 'Personnel registration application (System auditor: QMS)',
-      feeFen: 50_000,
+      feeFen,
       records: [
         { id: 'r-edu', kind: 'education', position: 1, labelZh: '教育经历第1条' },
         { id: 'r-work', kind: 'work', position: 1, labelZh: '工作经历第1条' },
@@ -108,8 +109,9 @@ describe('registration application workflow (CE-3) with the time-skipping server
   }
   type Handle = Awaited<ReturnType<typeof start>>;
 
+  /** Record mode writes new histories only: the recorded ones stand for cases still running on older code. */
   async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
+    if (process.env.CERTHUB_RECORD_HISTORIES !== '1' || existsSync(join(historiesDir(), `${name}.json`))) return;
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     mkdirSync(historiesDir(), { recursive: true });
     writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
@@ -119,6 +121,12 @@ describe('registration application workflow (CE-3) with the time-skipping server
     const task = await fake.workbench.openTask(`${handle.workflowId}:${stage}:${round}`);
     await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, outcome, opinion, actorId, data)] });
     return task;
+  }
+
+  /** The institution review approves and the fee child (every payer pays now) is paid online. */
+  async function approvedAndPaid(fake: ReturnType<typeof fakeActivities>, handle: Handle, round = 1) {
+    await decide(fake, handle, 'institution-review', round, 'approve', null, 'inst-user-1');
+    await settleFee(handle, 'paid-online');
   }
 
   const PASS_ALL = { verdicts: [{ recordId: 'r-edu', verdict: 'pass' }, { recordId: 'r-work', verdict: 'pass' }] };
@@ -146,33 +154,46 @@ describe('registration application workflow (CE-3) with the time-skipping server
     }
   }
 
-  it('straight approval, institution pays: every review in order, certificate issued, every step recorded', async () => {
+  it('straight approval, institution pays: every review in order, the institution\'s fee child, certificate issued, every step recorded', async () => {
     const fake = fakeActivities('institution');
+    let feeInput: { payer: { kind: string; accountId: string; institutionId?: string | null }; amountFen: number } | undefined;
     const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       const review = await decide(fake, handle, 'institution-review', 1, 'approve', '初核通过', 'inst-user-1');
       assert.deepEqual(review.input.candidate, { role: 'institution', institutionId: INSTITUTION });
       assert.equal(review.input.type, 'cert-registration.institution-review');
       assert.equal(review.input.case.businessNo, '20261124300001');
+      const feeId = await settleFee(handle, 'paid-offline');
+      feeInput = await env.client.workflow.getHandle(`fee-payment:${feeId}`).query('fakeFeeInput');
       await straight(fake, handle);
       const state = await handle.result();
-      await saveHistory('approved-institution-pays', handle.workflowId);
+      await saveHistory('approved-institution-pays-fee', handle.workflowId);
       return state;
     });
     assert.equal(result.status, 'approved');
     assert.equal(result.certificateNo, 'CCAA-2026-QMS-000001');
     assert.equal(fake.certificates.length, 1);
+    // Any user of the institution pays; the paying account is the institution user who approved the initial review.
+    assert.deepEqual(feeInput?.payer, { kind: 'institution', accountId: 'inst-user-1', institutionId: INSTITUTION });
+    assert.equal(feeInput?.amountFen, 50_000);
+    const asked = fake.steps[0]!;
+    assert.match(asked.opinion ?? '', /^待执业机构缴纳注册费 500\.00 元$/);
+    assert.equal(asked.details?.payerKind, 'institution');
+    assert.equal(asked.details?.reviewOpinion, '初核通过');
+    assert.deepEqual([fake.steps[1]!.action, fake.steps[1]!.actorId, fake.steps[1]!.details?.payerKind], ['paid', 'inst-user-1', 'institution']);
     assert.deepEqual(
       fake.steps.map((s) => [s.stage, s.nextStage, s.status, s.milestone]),
       [
-        ['institution-review', 'expert-assignment', 'submitted', null],
+        // The applicant is not asked to act: no milestone (the institution pays).
+        ['institution-review', 'payment', 'submitted', null],
+        ['payment', 'expert-assignment', 'submitted', null],
         ['expert-assignment', 'expert-evaluation', 'submitted', null],
         ['expert-evaluation', 'association-approval', 'submitted', null],
         ['association-approval', 'association-decision', 'submitted', null],
         ['association-decision', 'finished', 'approved', 'decided'],
       ],
     );
-    assert.equal(fake.steps[1]!.details?.expertId, EXPERT);
+    assert.equal(fake.steps[2]!.details?.expertId, EXPERT);
     assert.equal(fake.steps[0]!.actorId, 'inst-user-1');
     assert.ok(fake.steps.every((s, i) => s.step === i + 1 && s.institutionId === INSTITUTION));
   });
@@ -224,7 +245,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         const handle = await start(tq);
         const order = ['institution-review', 'expert-assignment', 'expert-evaluation', 'association-approval', 'association-decision'];
         const forward = async (stage: string, round: number) => {
-          if (stage === 'institution-review') await decide(fake, handle, stage, round, 'approve', null, 'inst-user-1');
+          if (stage === 'institution-review') await approvedAndPaid(fake, handle, round);
           if (stage === 'expert-assignment') await decide(fake, handle, stage, round, 'assign', null, 'admin-1', { expertId: EXPERT });
           if (stage === 'expert-evaluation') await decide(fake, handle, stage, round, 'pass', null, EXPERT, PASS_ALL);
           if (stage === 'association-approval') await decide(fake, handle, stage, round, 'approve', null, 'staff-1');
@@ -242,7 +263,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         await handle.signal(resubmitSignal, { round: 2 });
         for (const stage of order.slice(order.indexOf(returning))) await forward(stage, 2);
         const state = await handle.result();
-        await saveHistory(`returned-at-${returning}`, handle.workflowId);
+        await saveHistory(`returned-at-${returning}-fee`, handle.workflowId);
         return state;
       });
       assert.equal(result.status, 'approved');
@@ -263,7 +284,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     const fake = fakeActivities('institution');
     const result = await run(fake, async (tq) => {
       const handle = await start(tq);
-      await decide(fake, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      await approvedAndPaid(fake, handle);
       await decide(fake, handle, 'expert-assignment', 1, 'assign', null, 'admin-1', { expertId: EXPERT });
       // A verdict missing for a record: the expert is asked again with a new task.
       await decide(fake, handle, 'expert-evaluation', 1, 'reject', '不具备条件', EXPERT, { verdicts: [{ recordId: 'r-edu', verdict: 'fail' }] });
@@ -273,7 +294,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         args: [FakeWorkbench.completion(again, 'reject', '不具备条件', EXPERT, { verdicts: [{ recordId: 'r-edu', verdict: 'fail', note: '学历不符' }, { recordId: 'r-work', verdict: 'fail' }] })],
       });
       const state = await handle.result();
-      await saveHistory('rejected-at-expert-evaluation', handle.workflowId);
+      await saveHistory('rejected-at-expert-evaluation-fee', handle.workflowId);
       return state;
     });
     assert.equal(result.status, 'rejected');
@@ -294,7 +315,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     const fake2 = fakeActivities('institution');
     await run(fake2, async (tq) => {
       const handle = await start(tq);
-      await decide(fake2, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      await approvedAndPaid(fake2, handle);
       await decide(fake2, handle, 'expert-assignment', 1, 'assign', null, 'admin-1', { expertId: 'someone' });
       const again = await fake2.workbench.openTask(`${handle.workflowId}:expert-assignment:1:2`);
       assert.equal(again.input.candidate.role, 'admin');
@@ -317,6 +338,50 @@ describe('registration application workflow (CE-3) with the time-skipping server
     });
     assert.equal(fake.steps.at(-1)!.actorId, 'admin-1');
   });
+
+  it('withdrawn while returned for rectification: the workflow ends withdrawn, no task or fee is left; a stale withdrawal is ignored', async () => {
+    const fake = fakeActivities('institution');
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq);
+      // A withdrawal of the round under review (the service never sends one) changes nothing.
+      await fake.workbench.openTask(`${handle.workflowId}:institution-review:1`);
+      await handle.signal(withdrawSignal, { round: 1 });
+      await approvedAndPaid(fake, handle);
+      await decide(fake, handle, 'expert-assignment', 1, 'return', '请补充继续教育记录', 'admin-1');
+      await waitFor(handle, (s) => (s.status === 'returned' ? s : null));
+      await handle.signal(withdrawSignal, { round: 2 });
+      const state = await handle.result();
+      await saveHistory('withdrawn-while-returned', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage, result.round], ['withdrawn', 'finished', 1]);
+    assert.deepEqual(result.history.at(-1)!.action, 'withdrawn');
+    assert.equal(result.history.at(-1)!.actorId, APPLICANT);
+    // The service recorded the withdrawal itself: the workflow's last written step is the return.
+    assert.deepEqual(fake.steps.at(-1)!.action, 'returned');
+    assert.ok([...fake.workbench.tasks.values()].every((t) => t.closed !== null || t.cancelled !== null), 'no task left open');
+  });
+
+  it('a fee child that fails on its input (amount 0) ends the case rejected, visibly, with the reason in the history', async () => {
+    const fake = fakeActivities('person', 0);
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq);
+      await decide(fake, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      const state = await handle.result();
+      await saveHistory('fee-invalid-input', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage], ['rejected', 'finished']);
+    const last = fake.steps.at(-1)!;
+    assert.deepEqual([last.action, last.stage, last.nextStage, last.status, last.milestone], ['fee-failed', 'payment', 'finished', 'rejected', 'decided']);
+    assert.equal(last.details?.feeFailure, 'invalid-fee');
+    assert.match(String(last.details?.reason), /amountFen/);
+    assert.match(last.opinion ?? '', /系统原因/);
+    assert.equal(fake.workbench.tasks.size, 1, 'no expert was assigned');
+  });
+
+  // A fee child terminated by ops is tested on the dev server (submit.int-spec): the time-skipping
+  // server does not tell the parent of a terminated child.
 
   async function waitFor<T>(handle: Handle, pick: (s: CertApplicationState) => T | null): Promise<T> {
     for (let i = 0; i < 200; i++) {
