@@ -73,7 +73,7 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     assert.equal(done.status, 200, JSON.stringify(done.body));
   }
 
-  it('institution review, expert assigned by the admin, only that expert evaluates, association approves and decides: certificate issued', async () => {
+  it('institution review, the institution pays the fee, expert assigned by the admin, only that expert evaluates, association approves and decides: certificate issued', async () => {
     const a = h.applicant();
     const created = await h.create(a, { ...completeForm(institutionId), paymentBy: 'institution' });
     const id = created.body.id;
@@ -96,6 +96,42 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     // Another institution's staff do not see it.
     assert.equal((await wb(otherInst, 'GET', `/api/v1/workbench/tasks/${review.id}`)).status, 404);
     await act(instUser, review, 'approve', '同意');
+
+    // The institution pays the fee (payment service): any user of the institution finds it among its fees and pays online.
+    type FeeView = { stage: string; businessNo: string; fee: { feeId: string; amountFen: number; outcome: string | null; link: string } | null };
+    const asked = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView;
+        return v.stage === 'payment' && v.fee ? v : undefined;
+      },
+      { what: 'the institution asked to pay', timeoutMs: 30_000 },
+    );
+    const colleague = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    type FeeList = { items: Array<{ feeId: string; businessNo: string; payerKind: string; status: string; amountFen: number; link: string }> };
+    const listed = await eventually(
+      async () => {
+        const r = await call<FeeList>(payment.url, colleague, 'GET', '/api/v1/payment/fees?status=pending');
+        return r.body.items?.find((f) => f.feeId === asked.fee!.feeId);
+      },
+      { what: 'the fee among the institution\'s fees', timeoutMs: 30_000 },
+    );
+    assert.deepEqual([listed.businessNo, listed.payerKind, listed.amountFen, listed.link], [asked.businessNo, 'institution', asked.fee!.amountFen, asked.fee!.link]);
+    // Neither the applicant nor another institution pays it.
+    assert.equal((await call(payment.url, a.token, 'GET', asked.fee!.link)).status, 404);
+    assert.equal((await call(payment.url, otherInst, 'GET', asked.fee!.link)).status, 404);
+    assert.equal((await call(payment.url, otherInst, 'POST', `/api/v1/payment/fees/${asked.fee!.feeId}/payments`)).status, 404);
+    const started = await call<{ paymentId: string }>(payment.url, colleague, 'POST', `/api/v1/payment/fees/${asked.fee!.feeId}/payments`);
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal((await call(payment.url, null, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`)).status, 200);
+    const afterPaid = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView & { history: Array<{ action: string; details: Record<string, unknown> | null }> };
+        return v.stage === 'expert-assignment' ? v : undefined;
+      },
+      { what: 'fee paid by the institution, expert assignment next', timeoutMs: 60_000 },
+    );
+    assert.equal(afterPaid.fee!.outcome, 'paid-online');
+    assert.equal(afterPaid.history.find((x) => x.action === 'paid')?.details?.payerKind, 'institution');
 
     const assignment = await taskOf(admin, id, 'expert-assignment', 1);
     const noExpert = await wb<Body>(admin, 'POST', `/api/v1/workbench/tasks/${assignment.id}/claim`);
