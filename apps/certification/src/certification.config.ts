@@ -65,6 +65,16 @@ export class CertificationConfig extends PlatformConfig {
   @Max(90)
   APPLICATION_FEE_DUE_DAYS: number = 15;
 
+  /**
+   * Days a case returned for rectification waits for the applicant's resubmit; then it is deemed
+   * withdrawn (逾期未整改视为撤回, milestone `expired`). 0: it waits indefinitely. Applies to
+   * applications submitted after a change (it is part of the workflow's input).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  APPLICATION_RECTIFICATION_DAYS: number = 30;
+
   /** Extra official calendars (`<year>.json`) beyond the ones shipped. */
   @IsOptional()
   @IsString()

@@ -322,7 +322,23 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
       state.returnedFrom = stage;
       await record({ action: 'returned', stage, nextStage: 'rectification', status: 'returned', outcome, actorId: decision.actorId, opinion, details: { ...details, returnedFrom: stage }, milestone: 'returned' });
       const waitingFor = state.round + 1;
-      await condition(() => resubmittedRound >= waitingFor || withdrawnRound >= waitingFor);
+      const answered = () => resubmittedRound >= waitingFor || withdrawnRound >= waitingFor;
+      // The input decides whether there is a deadline: runs started before it existed wait as they did.
+      const rectificationDays = input.rectificationDays ?? 0;
+      if (rectificationDays > 0 && !(await condition(answered, rectificationDays * DAY_MS))) {
+        // Time is up: the database decides (the applicant may have resubmitted or withdrawn a moment ago).
+        step += 1;
+        const expiry = await act.expireRectification({ applicationId: input.applicationId, round: waitingFor, step, institutionId: app.institutionId, days: rectificationDays });
+        if (expiry === 'expired') {
+          state.history.push({ stage: 'rectification', round: state.round, action: 'rectification-expired', outcome: null, actorId: null, opinion: null, at: new Date().toISOString() });
+          state.stage = 'finished';
+          state.status = 'withdrawn';
+          searchAttributes();
+          return state;
+        }
+      }
+      // The resubmit or the withdrawal is stored; its signal follows (from the service or its starter).
+      await condition(answered);
       if (resubmittedRound < waitingFor) {
         // Withdrawn (撤回): the service stored it (status, history, case event); no task or fee is open while returned.
         state.history.push({ stage: 'rectification', round: state.round, action: 'withdrawn', outcome: null, actorId: input.applicantId, opinion: null, at: new Date().toISOString() });

@@ -20,6 +20,7 @@ import {
   type CertApplicationState,
   type CertificationActivities,
   type RecordStepInput,
+  type RectificationExpiry,
 } from '@certhub/workflows-certification';
 import type { FeeOutcome } from '@certhub/workflows-payment';
 
@@ -54,6 +55,8 @@ describe('registration application workflow (CE-3) with the time-skipping server
   function fakeActivities(paymentBy: 'person' | 'institution', feeFen = 50_000) {
     const steps: RecordStepInput[] = [];
     const certificates: string[] = [];
+    const expiries: Array<{ round: number; days: number; at: number }> = [];
+    const expiry: { answer: RectificationExpiry } = { answer: 'expired' };
     const snapshot = (applicationId: string): ApplicationSnapshot => ({
       applicationId,
       businessNo: '20261124300001',
@@ -75,12 +78,16 @@ describe('registration application workflow (CE-3) with the time-skipping server
       async recordStep(input) {
         if (!steps.some((s) => s.step === input.step)) steps.push(input);
       },
+      async expireRectification({ round, days }) {
+        expiries.push({ round, days, at: Date.now() });
+        return expiry.answer;
+      },
       async issueCertificate({ applicationId }) {
         certificates.push(applicationId);
         return { certificateId: 'c-1', certificateNo: 'CCAA-2026-QMS-000001', issuedAt: new Date().toISOString(), validUntil: new Date(Date.now() + 3 * 365 * DAY).toISOString() };
       },
     };
-    return { activities, steps, certificates, workbench: new FakeWorkbench() };
+    return { activities, steps, certificates, expiries, expiry, workbench: new FakeWorkbench() };
   }
   const APPLICANT = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
 
@@ -378,6 +385,36 @@ describe('registration application workflow (CE-3) with the time-skipping server
     assert.match(String(last.details?.reason), /amountFen/);
     assert.match(last.opinion ?? '', /系统原因/);
     assert.equal(fake.workbench.tasks.size, 1, 'no expert was assigned');
+  });
+
+  it('a returned case not resubmitted within the rectification days is deemed withdrawn (the database agrees)', async () => {
+    const fake = fakeActivities('institution');
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq, { rectificationDays: 30 });
+      await decide(fake, handle, 'institution-review', 1, 'return', '请补正', 'inst-user-1');
+      const state = await handle.result();
+      await saveHistory('rectification-expired', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage, result.history.at(-1)!.action], ['withdrawn', 'finished', 'rectification-expired']);
+    assert.deepEqual(fake.expiries.map((e) => [e.round, e.days]), [[2, 30]]);
+    assert.equal(fake.steps.at(-1)!.action, 'returned');
+  });
+
+  it('rectification time up but the applicant resubmitted a moment before: the workflow waits for that resubmit and goes on', async () => {
+    const fake = fakeActivities('institution');
+    fake.expiry.answer = 'resubmitted';
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq, { rectificationDays: 30 });
+      await decide(fake, handle, 'institution-review', 1, 'return', '请补正', 'inst-user-1');
+      await env.sleep(31 * DAY);
+      assert.equal(fake.expiries.length, 1);
+      assert.equal((await handle.query(certApplicationStateQuery)).status, 'returned', 'still waiting for the resubmit signal');
+      await handle.signal(resubmitSignal, { round: 2 });
+      await decide(fake, handle, 'institution-review', 2, 'reject', '不符合条件', 'inst-user-1');
+      return handle.result();
+    });
+    assert.deepEqual([result.status, result.round], ['rejected', 2]);
   });
 
   // A fee child terminated by ops is tested on the dev server (submit.int-spec): the time-skipping

@@ -10,7 +10,7 @@ import { FakeWorkbench, testEnvironment } from '@certhub/testing';
 import { certApplicationStateQuery, certApplicationWorkflowId, type CertApplicationState } from '@certhub/workflows-certification';
 import type { FeeOutcome } from '@certhub/workflows-payment';
 import { Logger } from '@certhub/logging';
-import { applicationDueAt, CertificationCalendar } from './application.activities';
+import { ApplicationActivities, applicationDueAt, CertificationCalendar } from './application.activities';
 import { ApplicationWorkflowStarter } from './workflow-starter';
 import { CertificationHarness, COMPLETE_RECORDS, completeForm, type Applicant, type ApplicationView } from '../testing/certification-harness';
 
@@ -440,6 +440,41 @@ describe('application submit and the process through the real Temporal dev serve
     assert.equal((await temporal.workflow.getHandle(certApplicationWorkflowId(id)).describe()).status.name, 'COMPLETED');
     const decided = (await caseEvents(id)).at(-1)!;
     assert.deepEqual([decided.milestone, decided.result], ['decided', 'rejected']);
+  });
+
+  it('rectification time up (the activity): a returned case is deemed withdrawn once; a resubmitted or withdrawn one is left as it is', async () => {
+    const activities = h.app.get(ApplicationActivities);
+    const returnedCase = async () => {
+      const a = h.applicant();
+      const { id } = await complete(a);
+      await submit(a, id);
+      await decide(id, 'institution-review', 1, 'return', '请补正', randomUUID());
+      await waitForStatus(a, id, 'returned');
+      return { a, id };
+    };
+    const { a, id } = await returnedCase();
+    const expire = (applicationId: string) => activities.expireRectification({ applicationId, round: 2, step: 90, institutionId, days: 30 });
+    assert.equal(await expire(id), 'expired');
+    assert.equal(await expire(id), 'expired', 'a retried activity changes nothing more');
+    const v = await view(a, id);
+    assert.deepEqual([v.status, v.stage, v.editable], ['withdrawn', 'finished', false]);
+    assert.deepEqual(v.history.filter((x) => x.action === 'rectification-expired').map((x) => [x.toStatus, x.round, x.opinion]), [['withdrawn', 2, '退回整改后 30 日内未重新提交，申请视为撤回。']]);
+    const expired = (await caseEvents(id)).filter((e) => e.milestone === 'expired');
+    assert.deepEqual(expired.map((e) => [e.status, e.result, e.institutionId]), [['done', 'withdrawn', institutionId]]);
+    const [row]: Array<{ workflow_round: number; round: number }> = await h.dataSource.query(`SELECT workflow_round, round FROM application WHERE id = $1`, [id]);
+    assert.equal(row!.workflow_round, row!.round, 'nothing for the starter to deliver: the workflow ends itself');
+    assert.deepEqual([(await submit(a, id)).body.code, (await withdraw(a, id)).body.status], ['CERT_APPLICATION_NOT_SUBMITTABLE', 'withdrawn']);
+    // (Called here without the workflow's timer: the waiting workflow is ended by the test.)
+    await temporal.workflow.getHandle(certApplicationWorkflowId(id)).terminate('test finished');
+
+    const resubmitted = await returnedCase();
+    assert.equal((await submit(resubmitted.a, resubmitted.id)).status, 200);
+    assert.equal(await expire(resubmitted.id), 'resubmitted');
+    assert.equal((await view(resubmitted.a, resubmitted.id)).status, 'submitted');
+    const withdrawnCase = await returnedCase();
+    assert.equal((await withdraw(withdrawnCase.a, withdrawnCase.id)).status, 200);
+    assert.equal(await expire(withdrawnCase.id), 'withdrawn');
+    assert.deepEqual((await caseEvents(withdrawnCase.id)).filter((e) => e.milestone === 'expired'), []);
   });
 });
 

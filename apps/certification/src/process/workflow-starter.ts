@@ -95,6 +95,7 @@ export class ApplicationWorkflowStarter {
             reviewWorkingDays: this.config.APPLICATION_REVIEW_WORKING_DAYS,
             escalationWorkingDays: this.config.APPLICATION_ESCALATION_WORKING_DAYS,
             feeDueDays: this.config.APPLICATION_FEE_DUE_DAYS,
+            rectificationDays: this.config.APPLICATION_RECTIFICATION_DAYS,
           },
         ],
         typedSearchAttributes: [
