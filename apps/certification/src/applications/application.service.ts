@@ -97,7 +97,9 @@ function feeOf(history: Array<{ details: Record<string, unknown> | null }>) {
   if (!asked) return null;
   const feeId = asked.details!.feeId as string;
   const settled = history.find((h) => h.details?.feeId === feeId && typeof h.details?.feeOutcome === 'string');
-  return { feeId, amountFen: asked.details!.amountFen as number, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
+  // Who pays it (cases asked before the institution's fee child existed name no payer: the applicant).
+  const payerKind = asked.details!.payerKind === 'institution' ? 'institution' : 'person';
+  return { feeId, amountFen: asked.details!.amountFen as number, payerKind, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
 }
 
 function uniqueViolation(err: unknown): string | undefined {

@@ -98,7 +98,7 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     await act(instUser, review, 'approve', '同意');
 
     // The institution pays the fee (payment service): any user of the institution finds it among its fees and pays online.
-    type FeeView = { stage: string; businessNo: string; fee: { feeId: string; amountFen: number; outcome: string | null; link: string } | null };
+    type FeeView = { stage: string; businessNo: string; fee: { feeId: string; amountFen: number; payerKind: string; outcome: string | null; link: string } | null };
     const asked = await eventually(
       async () => {
         const v = (await h.view(a, id)).body as unknown as FeeView;
@@ -106,6 +106,7 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
       },
       { what: 'the institution asked to pay', timeoutMs: 30_000 },
     );
+    assert.equal(asked.fee!.payerKind, 'institution');
     const colleague = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
     type FeeList = { items: Array<{ feeId: string; businessNo: string; payerKind: string; status: string; amountFen: number; link: string }> };
     const listed = await eventually(
@@ -161,6 +162,39 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     );
     assert.ok(done.certificate);
     assert.equal(done.history.find((x) => x.action === 'expert-evaluation:pass')?.actorId, expertId);
+  });
+
+  it('withdrawn while returned: the workflow ends, my items shows the case done (withdrawn) and the applicant gets a message', async () => {
+    const a = h.applicant();
+    const created = await h.create(a, { ...completeForm(institutionId), paymentBy: 'institution' });
+    const id = created.body.id;
+    for (const kind of ['education', 'work', 'professional-work'] as const) {
+      assert.equal((await h.request('POST', `${BASE}/${id}/records/${kind}`, { token: a.token, body: COMPLETE_RECORDS[kind] })).status, 201);
+    }
+    assert.equal((await h.request('POST', `${BASE}/${id}/submit`, { token: a.token })).status, 200);
+    const instUser = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    await act(instUser, await taskOf(instUser, id, 'institution-review', 1), 'return', '请补充继续教育记录');
+    await eventually(async () => ((await h.view(a, id)).body.status === 'returned' ? true : undefined), { what: 'returned', timeoutMs: 30_000 });
+    const withdrawn = await h.request<Body & { status: string }>('POST', `${BASE}/${id}/withdraw`, { token: a.token });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    const businessNo = created.body.businessNo;
+    type Item = { status: string; result: string | null; stage: string };
+    const item = await eventually(
+      async () => {
+        const r = await wb<Item>(a.token, 'GET', `/api/v1/workbench/items/certification/${businessNo}`);
+        return r.status === 200 && r.body.status === 'done' ? r.body : undefined;
+      },
+      { what: 'my item done', timeoutMs: 30_000 },
+    );
+    assert.deepEqual([item.result, item.stage], ['withdrawn', 'finished']);
+    const message = await eventually(
+      async () => {
+        const r = await wb<{ items: Array<{ category?: string; link?: string; title: string }> }>(a.token, 'GET', '/api/v1/workbench/messages');
+        return r.body.items?.find((m) => m.category === 'case-withdrawn' && m.link === `${BASE}/${id}`);
+      },
+      { what: 'withdrawn message', timeoutMs: 30_000 },
+    );
+    assert.match(message.title, /^事项已撤回/);
   });
 
   it('paid by the person: after the institution review the applicant is asked to pay, pays online through the payment service, and the case goes on', async () => {
