@@ -20,6 +20,11 @@ export const CertificationErrors = defineErrors({
     en: 'The application is decided or withdrawn: it cannot be submitted.',
     zh: '申请已办结或已撤回，不能提交。',
   },
+  CERT_APPLICATION_NOT_WITHDRAWABLE: {
+    status: 409,
+    en: 'The application can only be withdrawn as a draft or while it is returned for rectification; it is under review or decided.',
+    zh: '只有草稿或退回整改中的申请可以撤回；该申请正在审核中或已办结。',
+  },
   CERT_APPLICATION_INCOMPLETE: { status: 422, en: 'The application is not complete.', zh: '申请信息不完整。' },
   CERT_FIELD_UNKNOWN: { status: 400, en: 'This field does not belong to the application type.', zh: '该申请类型没有此专业领域。' },
   CERT_TYPE_REQUIRED: { status: 400, en: 'Choose the application type first.', zh: '请先选择申请类型。' },
@@ -30,11 +35,6 @@ export const CertificationErrors = defineErrors({
   CERT_INSTITUTION_UNKNOWN: { status: 400, en: 'The practising institution is not a registered certification body.', zh: '执业机构不是已登记的认证机构。' },
   CERT_LIBRARY_RECORD_NOT_FOUND: { status: 404, en: 'The record is not in your basic info library.', zh: '基本信息库中没有这条经历。' },
   CERT_RECORD_ALREADY_COPIED: { status: 409, en: 'This library record was already added to the application.', zh: '该经历已从基本信息库添加到本申请。' },
-  CERT_APPLICATION_NOT_WITHDRAWABLE: {
-    status: 409,
-    en: 'The application can only be withdrawn as a draft or while it is returned for rectification; it is under review or decided.',
-    zh: '只有草稿或退回整改中的申请可以撤回；该申请正在审核中或已办结。',
-  },
   CERT_IDENTITY_UNAVAILABLE: { status: 503, en: 'The identity service is not reachable right now; nothing was changed.', zh: '身份服务暂时不可用，未做任何修改。' },
 });
 

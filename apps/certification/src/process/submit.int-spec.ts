@@ -330,6 +330,7 @@ describe('application submit and the process through the real Temporal dev serve
     assert.deepEqual([other.status, other.body.code, other.body.field], [404, 'CERT_APPLICATION_NOT_FOUND', 'id']);
     const inst = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
     assert.equal((await h.request('POST', `${BASE}/${id}/withdraw`, { token: inst })).status, 403);
+    assert.equal((await h.request('POST', `${BASE}/${id}/withdraw`)).status, 401);
     assert.equal((await h.request<Body>('POST', `${BASE}/not-a-uuid/withdraw`, { token: a.token })).body.code, 'CERT_APPLICATION_NOT_FOUND');
 
     const first = await withdraw(a, id);
