@@ -1,4 +1,4 @@
-import { ApplicationFailure, ChildWorkflowFailure, condition, executeChild, patched, proxyActivities, setHandler, TerminatedFailure, TimeoutFailure, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure, ChildWorkflowFailure, condition, executeChild, patched, proxyActivities, setHandler, TerminatedFailure, TimeoutFailure, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import { BusinessNo, CaseStage, CaseStatus, CaseType, type CaseMilestone } from '@certhub/contracts';
 import { humanTasks, type TaskDecision, type TaskOutcomeSpec } from '@certhub/human-tasks';
 import { feePayment, feePaymentChildOptions, type FeePaymentResult } from '@certhub/workflows-payment';
@@ -114,17 +114,19 @@ export function opinionWithNonConformities(opinion: string | null, verdicts: Rec
 /**
  * CE-3 the process of a personnel registration application, started by its submit:
  *
- *   institution review ─▶ [payment, when the person pays] ─▶ expert assignment ─▶ expert evaluation
+ *   institution review ─▶ payment (person or institution) ─▶ expert assignment ─▶ expert evaluation
  *     ─▶ association approval ─▶ association decision ─▶ certificate issued (approved)
  *
  * The payment stage is a fee child for the applicant or, when the institution pays, for the
  * practising institution (runs from before `INSTITUTION_PAYS_FEE_PATCH` skip it then).
  * Every review may return the case (退回整改): it waits for the applicant's resubmit (Signal
  * `resubmit`, sent by the service after the edited application is stored) and goes back to the
- * review that returned it, in the next round, or for the applicant's withdrawal (Signal
- * `withdraw`), which ends it. A rejection, a fee left unpaid, or a fee child that failed (its
- * input refused, terminated by ops) ends it rejected, with the reason in the history. The service's database is the authority on the case: every change is written by
- * `recordStep` (status, stage, history, case event) before the workflow moves on.
+ * review that returned it, in the next round; or for the applicant's withdrawal (Signal
+ * `withdraw`), or for `rectificationDays` after which it is deemed withdrawn; both end it. A
+ * rejection, a fee left unpaid, or a fee child that failed (its input refused, terminated by
+ * ops) ends it rejected, with the reason in the history. The service's database is the
+ * authority on the case: every change is written by `recordStep` (status, stage, history, case
+ * event) before the workflow moves on.
  */
 export async function certApplicationWorkflow(input: CertApplicationInput): Promise<CertApplicationState> {
   const tasks = humanTasks();
@@ -393,7 +395,16 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
       // The fee could not be run (its input refused, terminated or timed out by ops): the case must not
       // hang or fail unseen; it ends rejected with the reason in its history, and ops see why.
       const cause = err.cause;
-      const failure = cause instanceof TerminatedFailure ? 'terminated' : cause instanceof TimeoutFailure ? 'timed-out' : cause instanceof ApplicationFailure && cause.type === 'InvalidFee' ? 'invalid-fee' : 'failed';
+      const failure =
+        cause instanceof TerminatedFailure
+          ? 'terminated'
+          : cause instanceof TimeoutFailure
+            ? 'timed-out'
+            : cause instanceof CancelledFailure
+              ? 'cancelled'
+              : cause instanceof ApplicationFailure && cause.type === 'InvalidFee'
+                ? 'invalid-fee'
+                : 'failed';
       const reason = (cause?.message ?? err.message).slice(0, 500);
       await record({
         action: 'fee-failed',
