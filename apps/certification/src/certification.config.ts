@@ -77,11 +77,15 @@ export class CertificationConfig extends PlatformConfig {
   @Max(100)
   MAX_OPEN_REVIEW_CASES: number = 10;
 
-  /** Days the applicant has to resubmit a review case returned for rectification before it ends. */
+  /**
+   * Days a case (application or review case) returned for rectification waits for the applicant's resubmit; then it is deemed
+   * withdrawn (逾期未整改视为撤回, milestone `expired`). 0: it waits indefinitely. Applies to
+   * applications submitted after a change (it is part of the workflow's input).
+   */
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(365)
-  REVIEW_RECTIFICATION_DAYS: number = 30;
+  RECTIFICATION_DAYS: number = 30;
 
   /** Extra official calendars (`<year>.json`) beyond the ones shipped. */
   @IsOptional()

@@ -20,6 +20,11 @@ export const CertificationErrors = defineErrors({
     en: 'The application is decided or withdrawn: it cannot be submitted.',
     zh: '申请已办结或已撤回，不能提交。',
   },
+  CERT_APPLICATION_NOT_WITHDRAWABLE: {
+    status: 409,
+    en: 'The application can only be withdrawn as a draft or while it is returned for rectification; it is under review or decided.',
+    zh: '只有草稿或退回整改中的申请可以撤回；该申请正在审核中或已办结。',
+  },
   CERT_APPLICATION_INCOMPLETE: { status: 422, en: 'The application is not complete.', zh: '申请信息不完整。' },
   CERT_FIELD_UNKNOWN: { status: 400, en: 'This field does not belong to the application type.', zh: '该申请类型没有此专业领域。' },
   CERT_TYPE_REQUIRED: { status: 400, en: 'Choose the application type first.', zh: '请先选择申请类型。' },

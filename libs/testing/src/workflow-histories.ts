@@ -11,9 +11,10 @@ import { installWorkerRuntime } from '@certhub/temporal';
  * Saves a workflow's history as `<dir>/<name>.json` when the tests run with
  * `CERTHUB_RECORD_HISTORIES=1` (otherwise nothing): the recorded histories are replayed by
  * `replayRecordedHistories` in every later run, so a change that breaks a running case fails CI.
+ * An existing file is kept: it stands for the cases started by the code that recorded it.
  */
 export async function recordHistory(client: Client, dir: string, name: string, workflowId: string): Promise<void> {
-  if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
+  if (process.env.CERTHUB_RECORD_HISTORIES !== '1' || existsSync(join(dir, `${name}.json`))) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);

@@ -31,6 +31,11 @@ export interface CertApplicationInput {
   escalationWorkingDays?: number;
   /** Days the applicant has to pay the fee (default 15). */
   feeDueDays?: number;
+  /**
+   * Days a case returned for rectification waits for the resubmit before it is deemed withdrawn
+   * (逾期未整改视为撤回); absent or 0: it waits indefinitely (runs started before this existed).
+   */
+  rectificationDays?: number;
 }
 
 export const certApplication: WorkflowRef<typeof certApplicationWorkflow, string> = {
@@ -74,7 +79,7 @@ export interface ApplicationSnapshot {
   records: Array<{ id: string; kind: string; position: number; labelZh: string }>;
 }
 
-export type CertApplicationStatus = 'submitted' | 'returned' | 'approved' | 'rejected';
+export type CertApplicationStatus = 'submitted' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
 
 /** One change of the case: the activity writes it (status, stage, history row, case event) once per step. */
 export interface RecordStepInput {
@@ -104,9 +109,18 @@ export interface IssuedCertificate {
   validUntil: string;
 }
 
+/** What the database says when the rectification time of a returned case ran out. */
+export type RectificationExpiry = 'expired' | 'resubmitted' | 'withdrawn';
+
 export interface CertificationActivities {
   loadApplication(input: { applicationId: string }): Promise<ApplicationSnapshot>;
   recordStep(input: RecordStepInput): Promise<void>;
+  /**
+   * The rectification time of `round` (the round the returned case waits for) ran out: the case is
+   * deemed withdrawn (status `withdrawn`, history, case event with milestone `expired`) if it is
+   * still returned in that round; otherwise it says what the applicant did meanwhile.
+   */
+  expireRectification(input: { applicationId: string; round: number; step: number; institutionId: string | null; days: number }): Promise<RectificationExpiry>;
   /** Issues the certificate once per application and tells identity to grant the certified role (ADR 0016). */
   issueCertificate(input: { applicationId: string; actorId: string }): Promise<IssuedCertificate>;
 }
@@ -131,8 +145,17 @@ export interface CertApplicationState {
   feeId: string | null;
   certificateNo: string | null;
   history: CertApplicationHistoryEntry[];
+  /** Who pays the fee (set when the payment stage begins): the applicant, or the practising institution. */
+  payer?: { kind: 'person' | 'institution'; accountId: string; institutionId: string | null } | null;
 }
 
 /** The applicant resubmitted after a return; `round` is the round the resubmission starts. */
 export const resubmitSignal = defineSignal<[{ round: number }]>('resubmit');
+/**
+ * The applicant withdrew the application while it was returned for rectification (撤回). The
+ * service stored the withdrawal first (status `withdrawn`, history, case event); the workflow
+ * only ends. Sent by the service right after its commit, or by the starter when Temporal was down;
+ * `round` is the application's round at the withdrawal (the one the returned case waits for).
+ */
+export const withdrawSignal = defineSignal<[{ round: number }]>('withdraw');
 export const certApplicationStateQuery = defineQuery<CertApplicationState>('certApplicationState');

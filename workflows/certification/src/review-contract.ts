@@ -221,7 +221,7 @@ export interface ReviewCaseInput {
   /** Working days a review task is due in (default 5), and more before it escalates (default 3). */
   reviewWorkingDays?: number;
   escalationWorkingDays?: number;
-  /** Days the applicant has to resubmit a returned case before it ends (default 30). */
+  /** Days the applicant has to resubmit a returned case before it ends (default 30; 0: no limit). */
   rectificationDays?: number;
 }
 

@@ -171,7 +171,9 @@ async function runReviewCase(kind: ReviewCaseKind, input: ReviewCaseInput): Prom
     if (outcome.effect === 'return') {
       await record({ action: 'returned', stage: s.stage, nextStage: 'rectification', status: 'returned', result: null, actorId: decision.actorId, opinion: decision.opinion, details: { ...details, returnedFrom: s.stage }, milestone: 'returned' });
       const waitingFor = state.round + 1;
-      const answered = await condition(() => resubmittedRound >= waitingFor || withdrawn, rectificationMs);
+      const answer = () => resubmittedRound >= waitingFor || withdrawn;
+      // No rectification time (0): the case waits for the applicant indefinitely.
+      const answered = rectificationMs > 0 ? await condition(answer, rectificationMs) : (await condition(answer), true);
       if (withdrawn || !answered) {
         // A withdraw is stored by the service before the signal; the time running out is recorded here.
         await endWithdrawn(answered ? 'withdrawn' : 'rectification-expired', s.stage);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, executeChild, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure, ChildWorkflowFailure, condition, executeChild, patched, proxyActivities, setHandler, TerminatedFailure, TimeoutFailure, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import { BusinessNo, CaseStage, CaseStatus, CaseType, type CaseMilestone } from '@certhub/contracts';
 import { humanTasks, type TaskDecision, type TaskOutcomeSpec } from '@certhub/human-tasks';
 import { feePayment, feePaymentChildOptions, type FeePaymentResult } from '@certhub/workflows-payment';
@@ -7,6 +7,7 @@ import {
   CERT_REGISTRATION_CASE_TYPE,
   CERT_TASK_TYPES,
   resubmitSignal,
+  withdrawSignal,
   type ApplicationSnapshot,
   type CertApplicationInput,
   type CertApplicationState,
@@ -72,6 +73,12 @@ const STAGES: Record<CertReviewStage, StageSpec> = {
   },
 };
 
+/**
+ * Patch of the change that made an institution's payment a fee child too (before it, `paymentBy:
+ * institution` skipped the payment stage): histories recorded without it keep skipping it.
+ */
+export const INSTITUTION_PAYS_FEE_PATCH = 'cert-institution-pays-fee';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why an expert's verdicts cannot be taken (one per record, pass or fail), or null; pure, exported for tests. */
@@ -107,14 +114,19 @@ export function opinionWithNonConformities(opinion: string | null, verdicts: Rec
 /**
  * CE-3 the process of a personnel registration application, started by its submit:
  *
- *   institution review ─▶ [payment, when the person pays] ─▶ expert assignment ─▶ expert evaluation
+ *   institution review ─▶ payment (person or institution) ─▶ expert assignment ─▶ expert evaluation
  *     ─▶ association approval ─▶ association decision ─▶ certificate issued (approved)
  *
+ * The payment stage is a fee child for the applicant or, when the institution pays, for the
+ * practising institution (runs from before `INSTITUTION_PAYS_FEE_PATCH` skip it then).
  * Every review may return the case (退回整改): it waits for the applicant's resubmit (Signal
  * `resubmit`, sent by the service after the edited application is stored) and goes back to the
- * review that returned it, in the next round. A rejection, or a fee left unpaid, ends it
- * (rejected). The service's database is the authority on the case: every change is written by
- * `recordStep` (status, stage, history, case event) before the workflow moves on.
+ * review that returned it, in the next round; or for the applicant's withdrawal (Signal
+ * `withdraw`), or for `rectificationDays` after which it is deemed withdrawn; both end it. A
+ * rejection, a fee left unpaid, or a fee child that failed (its input refused, terminated by
+ * ops) ends it rejected, with the reason in the history. The service's database is the
+ * authority on the case: every change is written by `recordStep` (status, stage, history, case
+ * event) before the workflow moves on.
  */
 export async function certApplicationWorkflow(input: CertApplicationInput): Promise<CertApplicationState> {
   const tasks = humanTasks();
@@ -130,10 +142,16 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
     history: [],
   };
   let resubmittedRound = 1;
+  let withdrawnRound = 0;
   let step = 0;
   setHandler(certApplicationStateQuery, () => state);
   setHandler(resubmitSignal, ({ round }) => {
     if (Number.isSafeInteger(round) && round > resubmittedRound) resubmittedRound = round;
+  });
+  // The round is the application's at the withdrawal: the one a returned case waits for. The
+  // service allows withdrawing only a returned case, so a withdrawal of an earlier round is stale.
+  setHandler(withdrawSignal, ({ round }) => {
+    if (Number.isSafeInteger(round) && round > withdrawnRound) withdrawnRound = round;
   });
 
   const app = await act.loadApplication({ applicationId: input.applicationId });
@@ -217,7 +235,9 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
     });
   }
 
-  const order: CertStage[] = ['institution-review', ...(app.paymentBy === 'person' ? (['payment'] as const) : []), 'expert-assignment', 'expert-evaluation', 'association-approval', 'association-decision', 'finished'];
+  // The institution pays through a fee child as the person does; runs recorded before that change skip the payment stage.
+  const feeCharged = app.paymentBy === 'person' || (app.paymentBy === 'institution' && patched(INSTITUTION_PAYS_FEE_PATCH));
+  const order: CertStage[] = ['institution-review', ...(feeCharged ? (['payment'] as const) : []), 'expert-assignment', 'expert-evaluation', 'association-approval', 'association-decision', 'finished'];
   const next = (stage: CertStage): CertStage => order[order.indexOf(stage) + 1] ?? 'finished';
 
   while (state.stage !== 'finished') {
@@ -271,9 +291,17 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
         break;
       }
       const to = next(stage);
-      // The fee's id is chosen (deterministically) before the applicant is asked: the case names it, so they can pay it.
-      if (to === 'payment') state.feeId ??= uuid4();
-      const feeMessage = to === 'payment' ? `请缴纳注册费 ${(app.feeFen / 100).toFixed(2)} 元` : null;
+      // The fee's id is chosen (deterministically) before the payer is asked: the case names it, so they can pay it.
+      if (to === 'payment') {
+        state.feeId ??= uuid4();
+        // The institution's payer account is the institution user who approved the initial review (any user of the institution may pay).
+        state.payer =
+          app.paymentBy === 'institution'
+            ? { kind: 'institution', accountId: decision.actorId, institutionId: app.institutionId }
+            : { kind: 'person', accountId: input.applicantId, institutionId: null };
+      }
+      const amount = `${(app.feeFen / 100).toFixed(2)} 元`;
+      const feeMessage = to === 'payment' ? (app.paymentBy === 'institution' ? `待执业机构缴纳注册费 ${amount}` : `请缴纳注册费 ${amount}`) : null;
       await record({
         action: `${stage}:${outcome}`,
         stage,
@@ -282,8 +310,9 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
         outcome,
         actorId: decision.actorId,
         opinion: feeMessage ?? opinion,
-        details: to === 'payment' ? { ...details, reviewOpinion: opinion, feeId: state.feeId, amountFen: app.feeFen } : details,
-        milestone: to === 'payment' ? 'action-required' : null,
+        details: to === 'payment' ? { ...details, reviewOpinion: opinion, feeId: state.feeId, amountFen: app.feeFen, payerKind: state.payer!.kind } : details,
+        // The applicant is told to pay; an institution's payment is no action of theirs (the institution sees the fee in the payment service).
+        milestone: to === 'payment' && state.payer!.kind === 'person' ? 'action-required' : null,
       });
       continue;
     }
@@ -295,7 +324,31 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
       state.returnedFrom = stage;
       await record({ action: 'returned', stage, nextStage: 'rectification', status: 'returned', outcome, actorId: decision.actorId, opinion, details: { ...details, returnedFrom: stage }, milestone: 'returned' });
       const waitingFor = state.round + 1;
-      await condition(() => resubmittedRound >= waitingFor);
+      const answered = () => resubmittedRound >= waitingFor || withdrawnRound >= waitingFor;
+      // The input decides whether there is a deadline: runs started before it existed wait as they did.
+      const rectificationDays = input.rectificationDays ?? 0;
+      if (rectificationDays > 0 && !(await condition(answered, rectificationDays * DAY_MS))) {
+        // Time is up: the database decides (the applicant may have resubmitted or withdrawn a moment ago).
+        step += 1;
+        const expiry = await act.expireRectification({ applicationId: input.applicationId, round: waitingFor, step, institutionId: app.institutionId, days: rectificationDays });
+        if (expiry === 'expired') {
+          state.history.push({ stage: 'rectification', round: state.round, action: 'rectification-expired', outcome: null, actorId: null, opinion: null, at: new Date().toISOString() });
+          state.stage = 'finished';
+          state.status = 'withdrawn';
+          searchAttributes();
+          return state;
+        }
+      }
+      // The resubmit or the withdrawal is stored; its signal follows (from the service or its starter).
+      await condition(answered);
+      if (resubmittedRound < waitingFor) {
+        // Withdrawn (撤回): the service stored it (status, history, case event); no task or fee is open while returned.
+        state.history.push({ stage: 'rectification', round: state.round, action: 'withdrawn', outcome: null, actorId: input.applicantId, opinion: null, at: new Date().toISOString() });
+        state.stage = 'finished';
+        state.status = 'withdrawn';
+        searchAttributes();
+        return state;
+      }
       // The service stored the resubmission (status, stage, history, case event) before signalling.
       state.round = waitingFor;
       state.stage = stage;
@@ -308,10 +361,18 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
   }
   return state;
 
-  /** The applicant pays the fee (child workflow on the payment queue); false when it ended unpaid (the case is rejected). */
+  /**
+   * The payer (the applicant, or the practising institution) pays the fee (child workflow on the
+   * payment queue); false when it ended unpaid, or the child failed, and the case ended rejected.
+   */
   async function pay(snapshot: ApplicationSnapshot): Promise<boolean> {
     state.feeId ??= uuid4();
-    const result: FeePaymentResult = await executeChild(
+    // Runs recorded before the payer was kept in the state only knew the applicant as payer.
+    state.payer ??= { kind: 'person', accountId: input.applicantId, institutionId: null };
+    const payer = state.payer;
+    let result: FeePaymentResult;
+    try {
+      result = await executeChild(
       feePayment.workflowType,
       feePaymentChildOptions({
         feeId: state.feeId,
@@ -323,15 +384,44 @@ export async function certApplicationWorkflow(input: CertApplicationInput): Prom
           itemName: snapshot.itemName.slice(0, 100),
           itemNameEn: snapshot.itemNameEn.slice(0, 200),
         },
-        payer: { kind: 'person', accountId: input.applicantId },
+        payer: payer.kind === 'institution' ? { kind: 'institution', accountId: payer.accountId, institutionId: payer.institutionId } : { kind: 'person', accountId: payer.accountId },
         amountFen: snapshot.feeFen,
         purpose: CERT_REGISTRATION_CASE_TYPE,
         dueAt: new Date(Date.now() + (input.feeDueDays ?? 15) * DAY_MS).toISOString(),
       }),
-    );
+      );
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      // The fee could not be run (its input refused, terminated or timed out by ops): the case must not
+      // hang or fail unseen; it ends rejected with the reason in its history, and ops see why.
+      const cause = err.cause;
+      const failure =
+        cause instanceof TerminatedFailure
+          ? 'terminated'
+          : cause instanceof TimeoutFailure
+            ? 'timed-out'
+            : cause instanceof CancelledFailure
+              ? 'cancelled'
+              : cause instanceof ApplicationFailure && cause.type === 'InvalidFee'
+                ? 'invalid-fee'
+                : 'failed';
+      const reason = (cause?.message ?? err.message).slice(0, 500);
+      await record({
+        action: 'fee-failed',
+        stage: 'payment',
+        nextStage: 'finished',
+        status: 'rejected',
+        outcome: failure,
+        actorId: null,
+        opinion: '注册费缴纳环节因系统原因无法办理，申请已终止；如需注册请重新申请或联系协会。',
+        details: { feeId: state.feeId, feeFailure: failure, reason },
+        milestone: 'decided',
+      });
+      return false;
+    }
     const details = { feeId: result.feeId, feeOutcome: result.outcome, amountFen: result.amountFen, paidAt: result.paidAt, voucherReviews: result.reviews.map((r) => ({ round: r.round, outcome: r.outcome, opinion: r.opinion, actorId: r.actorId })) };
     if (result.outcome === 'paid-online' || result.outcome === 'paid-offline') {
-      await record({ action: 'paid', stage: 'payment', nextStage: next('payment'), status: 'submitted', outcome: result.outcome, actorId: input.applicantId, opinion: null, details, milestone: null });
+      await record({ action: 'paid', stage: 'payment', nextStage: next('payment'), status: 'submitted', outcome: result.outcome, actorId: payer.accountId, opinion: null, details: { ...details, payerKind: payer.kind }, milestone: null });
       return true;
     }
     await record({ action: 'fee-unpaid', stage: 'payment', nextStage: 'finished', status: 'rejected', outcome: result.outcome, actorId: null, opinion: '未在期限内缴纳注册费', details, milestone: 'expired' });

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CommonErrors } from '@certhub/errors';
 import { CurrentCaller, Public, RequireAccountType, type Caller } from '@certhub/service-kit';
 import { CertificationErrors } from '../certification.errors';
+import { checkedIdempotencyKey } from '../idempotency-key';
 import { catalogueView, RECORD_KIND_CODES, type RecordKind } from './application-catalogue';
 import { ApplicationFormDto, ConditionQueryDto, LibraryCopyDto } from './application.dtos';
 import { ApplicationService } from './application.service';
@@ -15,7 +15,6 @@ const recordIdPipe = new ParseUUIDPipe({ exceptionFactory: () => CertificationEr
 const kindPipe = new ParseEnumPipe(Object.fromEntries(RECORD_KIND_CODES.map((k) => [k, k])), {
   exceptionFactory: () => CertificationErrors.error('CERT_RECORD_NOT_FOUND', { field: 'kind' }),
 });
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
 
 @ApiTags('certification: catalogue')
 @Controller('api/v1/certification/catalogue')
@@ -70,14 +69,7 @@ export class ApplicationController {
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('authorization') authorization?: string,
   ) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw CommonErrors.error('COMMON_VALIDATION_FAILED', {
-        field: 'Idempotency-Key',
-        en: 'The Idempotency-Key header must be 8 to 100 letters, digits or . _ : -.',
-        zh: 'Idempotency-Key 请求头须为 8 至 100 位字母、数字或 . _ : -。',
-      });
-    }
-    const { id, businessNo, replayed } = await this.applications.create(caller.sub, dto, idempotencyKey, authorization);
+    const { id, businessNo, replayed } = await this.applications.create(caller.sub, dto, checkedIdempotencyKey(idempotencyKey), authorization);
     if (replayed) void reply.header('idempotent-replayed', 'true');
     return { id, businessNo };
   }
@@ -96,6 +88,16 @@ export class ApplicationController {
   })
   submit(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string, @Headers('authorization') authorization?: string) {
     return this.applications.submit(id, caller.sub, authorization);
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'CE-3 撤回: withdraw a draft or an application returned for rectification (its process ends) → 200 { id, businessNo, status: withdrawn, stage, round, workflowId }; under review or decided → 409 CERT_APPLICATION_NOT_WITHDRAWABLE; withdrawing again answers the same',
+  })
+  withdraw(@CurrentCaller() caller: Caller, @Param('id', idPipe) id: string) {
+    return this.applications.withdraw(id, caller.sub);
   }
 
   @Put(':id')

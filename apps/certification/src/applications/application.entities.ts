@@ -30,6 +30,8 @@ export function isEditable(status: ApplicationStatus): boolean {
 })
 // The workflow starter's queue: submitted applications whose workflow was not yet started or told of the resubmit.
 @Index('ix_application_workflow_pending', ['submittedAt'], { where: `"status" = 'submitted' AND "workflow_round" < "round"` })
+// The starter's other queue: returned applications withdrawn by the applicant whose workflow was not yet told.
+@Index('ix_application_withdraw_pending', ['updatedAt'], { where: `"status" = 'withdrawn' AND "workflow_round" > 0 AND "workflow_round" < "round"` })
 @Index('uq_application_create_key', ['applicantId', 'createKey'], { unique: true, where: '"create_key" IS NOT NULL' })
 @Check('ck_application_status', `"status" IN ('draft', 'submitted', 'returned', 'approved', 'rejected', 'withdrawn')`)
 export class Application {

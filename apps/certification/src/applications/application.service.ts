@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { nextBusinessNumber, OutboxWriter, sqlRows } from '@certhub/persistence';
+import { nextBusinessNumber, OutboxWriter, sqlRows, uniqueViolation } from '@certhub/persistence';
 import { certApplicationWorkflowId } from '@certhub/workflows-certification';
 import { appendApplicationCase, applicationItemName, stageName, type ApplicationCaseState } from '../cases/application-case';
 import { CertificationConfig } from '../certification.config';
@@ -97,14 +97,11 @@ function feeOf(history: Array<{ details: Record<string, unknown> | null }>) {
   if (!asked) return null;
   const feeId = asked.details!.feeId as string;
   const settled = history.find((h) => h.details?.feeId === feeId && typeof h.details?.feeOutcome === 'string');
-  return { feeId, amountFen: asked.details!.amountFen as number, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
+  // Who pays it (cases asked before the institution's fee child existed name no payer: the applicant).
+  const payerKind = asked.details!.payerKind === 'institution' ? 'institution' : 'person';
+  return { feeId, amountFen: asked.details!.amountFen as number, payerKind, outcome: (settled?.details?.feeOutcome as string | undefined) ?? null, link: `/api/v1/payment/fees/${feeId}` };
 }
 
-function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e.code ?? e.driverError?.code;
-  return code === '23505' ? (e.constraint ?? e.driverError?.constraint) : undefined;
-}
 
 /**
  * The applicant's registration applications while they are drafts (CE-1, CE-2): the form, its
@@ -288,6 +285,43 @@ export class ApplicationService {
     });
     if (!outcome.replayed || outcome.row.workflow_round < outcome.row.round) await this.starter.deliver(id);
     return { id, businessNo: outcome.row.business_no, status: 'submitted' as const, stage: outcome.row.stage, round: outcome.row.round, workflowId: certApplicationWorkflowId(id) };
+  }
+
+  // ---- withdraw (撤回, CE-3) ----
+
+  /**
+   * 撤回: the applicant gives up a draft, or an application returned for rectification (the
+   * applicant has it). Status `withdrawn`, stage `finished`, a history entry and the case event
+   * with milestone `withdrawn` (my items: done). A returned case's workflow waits for the
+   * resubmit: it is told with the signal `withdraw` right after the commit, or by the starter when
+   * Temporal is not reachable (`workflow_round < round` while withdrawn), and ends. An
+   * application under review or decided → 409 `CERT_APPLICATION_NOT_WITHDRAWABLE`; withdrawing
+   * again answers the same.
+   */
+  async withdraw(id: string, applicantId: string) {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const row = await this.owned(manager, id, applicantId, true);
+      if (row.status === 'withdrawn') return row;
+      if (row.status !== 'draft' && row.status !== 'returned') {
+        throw CertificationErrors.error('CERT_APPLICATION_NOT_WITHDRAWABLE', { field: 'status', details: { status: row.status, stage: row.stage } });
+      }
+      const [updated] = await sqlRows<ApplicationRow>(manager, `UPDATE application SET status = 'withdrawn', stage = 'finished', updated_at = now() WHERE id = $1 RETURNING *`, [id]);
+      await manager.query(
+        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, round) VALUES ($1, 'withdrawn', $2, $3, 'withdrawn', $4, $5)`,
+        [id, applicantId, row.status, row.stage, row.round],
+      );
+      await appendApplicationCase(manager, this.outbox, caseState(updated!), {
+        milestone: 'withdrawn',
+        dueAt: null,
+        // A draft was never routed to the institution; a returned case was.
+        institutionId: row.status === 'draft' ? null : updated!.institution_id,
+        actorId: applicantId,
+      });
+      return updated!;
+    });
+    const hasWorkflow = outcome.workflow_round > 0;
+    if (hasWorkflow && outcome.workflow_round < outcome.round) await this.starter.deliver(id);
+    return { id, businessNo: outcome.business_no, status: 'withdrawn' as const, stage: outcome.stage, round: outcome.round, workflowId: hasWorkflow ? certApplicationWorkflowId(id) : null };
   }
 
   // ---- the form ----

@@ -6,7 +6,7 @@ import { CertificationTopics } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import { caseClock, UnknownCalendarYearError, type WorkCalendar } from '@certhub/workdays';
-import type { ApplicationSnapshot, CertificationActivities, IssuedCertificate, RecordStepInput } from '@certhub/workflows-certification';
+import type { ApplicationSnapshot, CertificationActivities, IssuedCertificate, RecordStepInput, RectificationExpiry } from '@certhub/workflows-certification';
 import { APPLICATION_TYPES, registrationFeeFen, RECORD_KINDS, type ApplicationType } from '../applications/application-catalogue';
 import type { ApplicationStatus } from '../applications/application.entities';
 import { appendApplicationCase, applicationItemName } from '../cases/application-case';
@@ -92,6 +92,7 @@ export class ApplicationActivities implements CertificationActivities {
     return {
       loadApplication: (input) => this.loadApplication(input),
       recordStep: (input) => this.recordStep(input),
+      expireRectification: (input) => this.expireRectification(input),
       issueCertificate: (input) => this.issueCertificate(input),
     };
   }
@@ -153,6 +154,34 @@ export class ApplicationActivities implements CertificationActivities {
         institutionId: input.institutionId,
         actorId,
       });
+    });
+  }
+
+  /**
+   * 逾期未整改视为撤回: the returned case of `round` is deemed withdrawn, unless the applicant
+   * resubmitted or withdrew it meanwhile (the row lock orders this against their requests). The
+   * workflow ends itself, so nothing is left for the starter to deliver (`workflow_round = round`).
+   */
+  async expireRectification(input: { applicationId: string; round: number; step: number; institutionId: string | null; days: number }): Promise<RectificationExpiry> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.row(manager, input.applicationId, true);
+      const [done] = await sqlRows<{ id: string }>(manager, `SELECT id FROM application_history WHERE application_id = $1 AND step = $2`, [input.applicationId, input.step]);
+      if (done) return 'expired';
+      if (current.status === 'withdrawn') return 'withdrawn';
+      if (current.status !== 'returned' || current.round !== input.round) return 'resubmitted';
+      const [updated] = await sqlRows<ProcessRow>(
+        manager,
+        `UPDATE application SET status = 'withdrawn', stage = 'finished', workflow_round = round, updated_at = now() WHERE id = $1 RETURNING *`,
+        [input.applicationId],
+      );
+      const opinion = `退回整改后 ${input.days} 日内未重新提交，申请视为撤回。`;
+      await manager.query(
+        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, opinion, round, step, details)
+         VALUES ($1, 'rectification-expired', NULL, 'returned', 'withdrawn', 'rectification', $2, $3, $4, $5)`,
+        [input.applicationId, opinion, input.round, input.step, JSON.stringify({ returnedFrom: current.returned_from })],
+      );
+      await appendApplicationCase(manager, this.outbox, processCaseState(updated!), { milestone: 'expired', opinion, dueAt: null, institutionId: input.institutionId, actorId: null });
+      return 'expired';
     });
   }
 

@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { installWorkerRuntime } from '@certhub/temporal';
-import { FakeWorkbench, testEnvironment, timeSkippingEnvironment, type FakeTask } from '@certhub/testing';
+import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, type FakeTask } from '@certhub/testing';
 import {
   certApplication,
   certApplicationStateQuery,
   resubmitSignal,
+  withdrawSignal,
   type ApplicationSnapshot,
   type CertApplicationInput,
   type CertApplicationState,
   type CertificationActivities,
   type RecordStepInput,
+  type RectificationExpiry,
 } from '@certhub/workflows-certification';
 import type { FeeOutcome } from '@certhub/workflows-payment';
 
@@ -50,9 +48,11 @@ describe('registration application workflow (CE-3) with the time-skipping server
     await env?.teardown();
   });
 
-  function fakeActivities(paymentBy: 'person' | 'institution') {
+  function fakeActivities(paymentBy: 'person' | 'institution', feeFen = 50_000) {
     const steps: RecordStepInput[] = [];
     const certificates: string[] = [];
+    const expiries: Array<{ round: number; days: number; at: number }> = [];
+    const expiry: { answer: RectificationExpiry } = { answer: 'expired' };
     const snapshot = (applicationId: string): ApplicationSnapshot => ({
       applicationId,
       businessNo: '20261124300001',
@@ -61,7 +61,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
       paymentBy,
       itemName: '人员注册申请（体系认证审核员：QMS）',
       itemNameEn: 'Personnel registration application (System auditor: QMS)',
-      feeFen: 50_000,
+      feeFen,
       records: [
         { id: 'r-edu', kind: 'education', position: 1, labelZh: '教育经历第1条' },
         { id: 'r-work', kind: 'work', position: 1, labelZh: '工作经历第1条' },
@@ -74,12 +74,16 @@ describe('registration application workflow (CE-3) with the time-skipping server
       async recordStep(input) {
         if (!steps.some((s) => s.step === input.step)) steps.push(input);
       },
+      async expireRectification({ round, days }) {
+        expiries.push({ round, days, at: Date.now() });
+        return expiry.answer;
+      },
       async issueCertificate({ applicationId }) {
         certificates.push(applicationId);
         return { certificateId: 'c-1', certificateNo: 'CCAA-2026-QMS-000001', issuedAt: new Date().toISOString(), validUntil: new Date(Date.now() + 3 * 365 * DAY).toISOString() };
       },
     };
-    return { activities, steps, certificates, workbench: new FakeWorkbench() };
+    return { activities, steps, certificates, expiries, expiry, workbench: new FakeWorkbench() };
   }
   const APPLICANT = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
 
@@ -108,17 +112,19 @@ describe('registration application workflow (CE-3) with the time-skipping server
   }
   type Handle = Awaited<ReturnType<typeof start>>;
 
-  async function saveHistory(name: string, workflowId: string) {
-    if (process.env.CERTHUB_RECORD_HISTORIES !== '1') return;
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    mkdirSync(historiesDir(), { recursive: true });
-    writeFileSync(join(historiesDir(), `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(temporal.api.history.v1.History.fromObject(history))), null, 1)}\n`);
-  }
+  /** Record mode writes new histories only: the recorded ones stand for cases still running on older code. */
+  const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   async function decide(fake: ReturnType<typeof fakeActivities>, handle: Handle, stage: string, round: number, outcome: string, opinion: string | null, actorId: string, data: Record<string, unknown> | null = null): Promise<FakeTask> {
     const task = await fake.workbench.openTask(`${handle.workflowId}:${stage}:${round}`);
     await handle.executeUpdate(completeTaskUpdate, { args: [FakeWorkbench.completion(task, outcome, opinion, actorId, data)] });
     return task;
+  }
+
+  /** The institution review approves and the fee child (every payer pays now) is paid online. */
+  async function approvedAndPaid(fake: ReturnType<typeof fakeActivities>, handle: Handle, round = 1) {
+    await decide(fake, handle, 'institution-review', round, 'approve', null, 'inst-user-1');
+    await settleFee(handle, 'paid-online');
   }
 
   const PASS_ALL = { verdicts: [{ recordId: 'r-edu', verdict: 'pass' }, { recordId: 'r-work', verdict: 'pass' }] };
@@ -146,33 +152,46 @@ describe('registration application workflow (CE-3) with the time-skipping server
     }
   }
 
-  it('straight approval, institution pays: every review in order, certificate issued, every step recorded', async () => {
+  it('straight approval, institution pays: every review in order, the institution\'s fee child, certificate issued, every step recorded', async () => {
     const fake = fakeActivities('institution');
+    let feeInput: { payer: { kind: string; accountId: string; institutionId?: string | null }; amountFen: number } | undefined;
     const result = await run(fake, async (tq) => {
       const handle = await start(tq);
       const review = await decide(fake, handle, 'institution-review', 1, 'approve', '初核通过', 'inst-user-1');
       assert.deepEqual(review.input.candidate, { role: 'institution', institutionId: INSTITUTION });
       assert.equal(review.input.type, 'cert-registration.institution-review');
       assert.equal(review.input.case.businessNo, '20261124300001');
+      const feeId = await settleFee(handle, 'paid-offline');
+      feeInput = await env.client.workflow.getHandle(`fee-payment:${feeId}`).query('fakeFeeInput');
       await straight(fake, handle);
       const state = await handle.result();
-      await saveHistory('approved-institution-pays', handle.workflowId);
+      await saveHistory('approved-institution-pays-fee', handle.workflowId);
       return state;
     });
     assert.equal(result.status, 'approved');
     assert.equal(result.certificateNo, 'CCAA-2026-QMS-000001');
     assert.equal(fake.certificates.length, 1);
+    // Any user of the institution pays; the paying account is the institution user who approved the initial review.
+    assert.deepEqual(feeInput?.payer, { kind: 'institution', accountId: 'inst-user-1', institutionId: INSTITUTION });
+    assert.equal(feeInput?.amountFen, 50_000);
+    const asked = fake.steps[0]!;
+    assert.match(asked.opinion ?? '', /^待执业机构缴纳注册费 500\.00 元$/);
+    assert.equal(asked.details?.payerKind, 'institution');
+    assert.equal(asked.details?.reviewOpinion, '初核通过');
+    assert.deepEqual([fake.steps[1]!.action, fake.steps[1]!.actorId, fake.steps[1]!.details?.payerKind], ['paid', 'inst-user-1', 'institution']);
     assert.deepEqual(
       fake.steps.map((s) => [s.stage, s.nextStage, s.status, s.milestone]),
       [
-        ['institution-review', 'expert-assignment', 'submitted', null],
+        // The applicant is not asked to act: no milestone (the institution pays).
+        ['institution-review', 'payment', 'submitted', null],
+        ['payment', 'expert-assignment', 'submitted', null],
         ['expert-assignment', 'expert-evaluation', 'submitted', null],
         ['expert-evaluation', 'association-approval', 'submitted', null],
         ['association-approval', 'association-decision', 'submitted', null],
         ['association-decision', 'finished', 'approved', 'decided'],
       ],
     );
-    assert.equal(fake.steps[1]!.details?.expertId, EXPERT);
+    assert.equal(fake.steps[2]!.details?.expertId, EXPERT);
     assert.equal(fake.steps[0]!.actorId, 'inst-user-1');
     assert.ok(fake.steps.every((s, i) => s.step === i + 1 && s.institutionId === INSTITUTION));
   });
@@ -224,7 +243,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         const handle = await start(tq);
         const order = ['institution-review', 'expert-assignment', 'expert-evaluation', 'association-approval', 'association-decision'];
         const forward = async (stage: string, round: number) => {
-          if (stage === 'institution-review') await decide(fake, handle, stage, round, 'approve', null, 'inst-user-1');
+          if (stage === 'institution-review') await approvedAndPaid(fake, handle, round);
           if (stage === 'expert-assignment') await decide(fake, handle, stage, round, 'assign', null, 'admin-1', { expertId: EXPERT });
           if (stage === 'expert-evaluation') await decide(fake, handle, stage, round, 'pass', null, EXPERT, PASS_ALL);
           if (stage === 'association-approval') await decide(fake, handle, stage, round, 'approve', null, 'staff-1');
@@ -242,7 +261,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         await handle.signal(resubmitSignal, { round: 2 });
         for (const stage of order.slice(order.indexOf(returning))) await forward(stage, 2);
         const state = await handle.result();
-        await saveHistory(`returned-at-${returning}`, handle.workflowId);
+        await saveHistory(`returned-at-${returning}-fee`, handle.workflowId);
         return state;
       });
       assert.equal(result.status, 'approved');
@@ -263,7 +282,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     const fake = fakeActivities('institution');
     const result = await run(fake, async (tq) => {
       const handle = await start(tq);
-      await decide(fake, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      await approvedAndPaid(fake, handle);
       await decide(fake, handle, 'expert-assignment', 1, 'assign', null, 'admin-1', { expertId: EXPERT });
       // A verdict missing for a record: the expert is asked again with a new task.
       await decide(fake, handle, 'expert-evaluation', 1, 'reject', '不具备条件', EXPERT, { verdicts: [{ recordId: 'r-edu', verdict: 'fail' }] });
@@ -273,7 +292,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
         args: [FakeWorkbench.completion(again, 'reject', '不具备条件', EXPERT, { verdicts: [{ recordId: 'r-edu', verdict: 'fail', note: '学历不符' }, { recordId: 'r-work', verdict: 'fail' }] })],
       });
       const state = await handle.result();
-      await saveHistory('rejected-at-expert-evaluation', handle.workflowId);
+      await saveHistory('rejected-at-expert-evaluation-fee', handle.workflowId);
       return state;
     });
     assert.equal(result.status, 'rejected');
@@ -294,7 +313,7 @@ describe('registration application workflow (CE-3) with the time-skipping server
     const fake2 = fakeActivities('institution');
     await run(fake2, async (tq) => {
       const handle = await start(tq);
-      await decide(fake2, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      await approvedAndPaid(fake2, handle);
       await decide(fake2, handle, 'expert-assignment', 1, 'assign', null, 'admin-1', { expertId: 'someone' });
       const again = await fake2.workbench.openTask(`${handle.workflowId}:expert-assignment:1:2`);
       assert.equal(again.input.candidate.role, 'admin');
@@ -318,6 +337,80 @@ describe('registration application workflow (CE-3) with the time-skipping server
     assert.equal(fake.steps.at(-1)!.actorId, 'admin-1');
   });
 
+  it('withdrawn while returned for rectification: the workflow ends withdrawn, no task or fee is left; a stale withdrawal is ignored', async () => {
+    const fake = fakeActivities('institution');
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq);
+      // A withdrawal of the round under review (the service never sends one) changes nothing.
+      await fake.workbench.openTask(`${handle.workflowId}:institution-review:1`);
+      await handle.signal(withdrawSignal, { round: 1 });
+      await approvedAndPaid(fake, handle);
+      await decide(fake, handle, 'expert-assignment', 1, 'return', '请补充继续教育记录', 'admin-1');
+      await waitFor(handle, (s) => (s.status === 'returned' ? s : null));
+      await handle.signal(withdrawSignal, { round: 2 });
+      const state = await handle.result();
+      await saveHistory('withdrawn-while-returned', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage, result.round], ['withdrawn', 'finished', 1]);
+    assert.deepEqual(result.history.at(-1)!.action, 'withdrawn');
+    assert.equal(result.history.at(-1)!.actorId, APPLICANT);
+    // The service recorded the withdrawal itself: the workflow's last written step is the return.
+    assert.deepEqual(fake.steps.at(-1)!.action, 'returned');
+    assert.ok([...fake.workbench.tasks.values()].every((t) => t.closed !== null || t.cancelled !== null), 'no task left open');
+  });
+
+  it('a fee child that fails on its input (amount 0) ends the case rejected, visibly, with the reason in the history', async () => {
+    const fake = fakeActivities('person', 0);
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq);
+      await decide(fake, handle, 'institution-review', 1, 'approve', null, 'inst-user-1');
+      const state = await handle.result();
+      await saveHistory('fee-invalid-input', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage], ['rejected', 'finished']);
+    const last = fake.steps.at(-1)!;
+    assert.deepEqual([last.action, last.stage, last.nextStage, last.status, last.milestone], ['fee-failed', 'payment', 'finished', 'rejected', 'decided']);
+    assert.equal(last.details?.feeFailure, 'invalid-fee');
+    assert.match(String(last.details?.reason), /amountFen/);
+    assert.match(last.opinion ?? '', /系统原因/);
+    assert.equal(fake.workbench.tasks.size, 1, 'no expert was assigned');
+  });
+
+  it('a returned case not resubmitted within the rectification days is deemed withdrawn (the database agrees)', async () => {
+    const fake = fakeActivities('institution');
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq, { rectificationDays: 30 });
+      await decide(fake, handle, 'institution-review', 1, 'return', '请补正', 'inst-user-1');
+      const state = await handle.result();
+      await saveHistory('rectification-expired', handle.workflowId);
+      return state;
+    });
+    assert.deepEqual([result.status, result.stage, result.history.at(-1)!.action], ['withdrawn', 'finished', 'rectification-expired']);
+    assert.deepEqual(fake.expiries.map((e) => [e.round, e.days]), [[2, 30]]);
+    assert.equal(fake.steps.at(-1)!.action, 'returned');
+  });
+
+  it('rectification time up but the applicant resubmitted a moment before: the workflow waits for that resubmit and goes on', async () => {
+    const fake = fakeActivities('institution');
+    fake.expiry.answer = 'resubmitted';
+    const result = await run(fake, async (tq) => {
+      const handle = await start(tq, { rectificationDays: 30 });
+      await decide(fake, handle, 'institution-review', 1, 'return', '请补正', 'inst-user-1');
+      await env.sleep(31 * DAY);
+      assert.equal(fake.expiries.length, 1);
+      assert.equal((await handle.query(certApplicationStateQuery)).status, 'returned', 'still waiting for the resubmit signal');
+      await handle.signal(resubmitSignal, { round: 2 });
+      await decide(fake, handle, 'institution-review', 2, 'reject', '不符合条件', 'inst-user-1');
+      return handle.result();
+    });
+    assert.deepEqual([result.status, result.round], ['rejected', 2]);
+  });
+
+  // A fee child terminated by ops is tested on the dev server (submit.int-spec): the time-skipping
+  // server does not tell the parent of a terminated child.
+
   async function waitFor<T>(handle: Handle, pick: (s: CertApplicationState) => T | null): Promise<T> {
     for (let i = 0; i < 200; i++) {
       const value = pick(await handle.query(certApplicationStateQuery));
@@ -330,15 +423,12 @@ describe('registration application workflow (CE-3) with the time-skipping server
 
 describe('certification workflow histories replay against the current code', () => {
   it('replays every recorded history without non-determinism', async () => {
-    const dir = historiesDir();
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    assert.ok(files.length >= 8, `expected recorded histories in ${dir}; record them with CERTHUB_RECORD_HISTORIES=1 npm test -- application.workflow`);
-    installWorkerRuntime('ERROR');
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      const startedInput = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-      const input = JSON.parse(Buffer.from(startedInput ?? []).toString('utf8')) as { applicationId: string };
-      await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath() } }, history, certApplication.workflowId(input.applicationId));
-    }
+    await replayRecordedHistories({
+      dir: historiesDir(),
+      bundlePath: bundlePath(),
+      minimum: 8,
+      recordedBy: 'application.workflow',
+      workflowIdOf: (input) => certApplication.workflowId(input.applicationId as string),
+    });
   });
 });

@@ -1,21 +1,31 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { FakeWorkbench, testEnvironment } from '@certhub/testing';
-import { certApplicationStateQuery, certApplicationWorkflowId } from '@certhub/workflows-certification';
+import { certApplicationStateQuery, certApplicationWorkflowId, type CertApplicationState } from '@certhub/workflows-certification';
+import type { FeeOutcome } from '@certhub/workflows-payment';
 import { Logger } from '@certhub/logging';
-import { applicationDueAt, CertificationCalendar } from './application.activities';
+import { ApplicationActivities, applicationDueAt, CertificationCalendar } from './application.activities';
 import { ApplicationWorkflowStarter } from './workflow-starter';
 import { CertificationHarness, COMPLETE_RECORDS, completeForm, type Applicant, type ApplicationView } from '../testing/certification-harness';
 
 type Body = Record<string, unknown> & { code?: string; field?: string; message?: string; messageZh?: string; details?: Record<string, unknown> };
 type Submitted = Body & { id: string; status: string; stage: string; round: number; workflowId: string };
 type History = Array<{ action: string; actorId: string | null; stage: string; round: number; opinion: string | null; toStatus: string; details: Record<string, unknown> | null }>;
-type View = Omit<ApplicationView, 'history'> & { round: number; returnedFrom: string | null; history: History; certificate: { certificateNo: string; validUntil: string; issuedAt: string; status: string } | null };
+type View = Omit<ApplicationView, 'history'> & {
+  round: number;
+  returnedFrom: string | null;
+  history: History;
+  certificate: { certificateNo: string; validUntil: string; issuedAt: string; status: string } | null;
+  fee: { feeId: string; amountFen: number; outcome: string | null } | null;
+  workflowId: string | null;
+};
+type CaseEvent = { milestone: string | null; stage: string; status: string; result: string | null; institutionId: string | null; dueAt: string | null; clockPaused: boolean; opinion: string | null };
 
 const BASE = '/api/v1/certification/applications';
 
@@ -23,7 +33,8 @@ const BASE = '/api/v1/certification/applications';
  * Submit and resubmit against the real PostgreSQL and the real Temporal dev server: the service
  * runs its worker (task queue `certification`, the prebuilt bundle, the real activities); the
  * workbench is an in-memory one on the workbench queue, and the reviewers' decisions are sent
- * as the workbench sends them (the `completeTask` Update).
+ * as the workbench sends them (the `completeTask` Update). The fee child is the stand-in of the
+ * certification workflow tests on the payment queue (the payment service has its own tests).
  */
 describe('application submit and the process through the real Temporal dev server (CE-3)', () => {
   let h: CertificationHarness;
@@ -32,6 +43,8 @@ describe('application submit and the process through the real Temporal dev serve
   let workbench: FakeWorkbench;
   let inbox: Worker;
   let inboxRun: Promise<void>;
+  let fees: Worker;
+  let feesRun: Promise<void>;
   let connection: NativeConnection;
 
   before(async () => {
@@ -43,15 +56,51 @@ describe('application submit and the process through the real Temporal dev serve
     workbench = new FakeWorkbench();
     inbox = await Worker.create({ connection, namespace: testEnvironment().temporalNamespace, taskQueue: WORKBENCH_TASK_QUEUE, activities: workbench.activities });
     inboxRun = inbox.run();
+    const fakeFee = await bundleWorkflowCode({
+      workflowsPath: join(testEnvironment().repoRoot, 'dist', 'workflows', 'certification', 'src', 'testing', 'fake-fee.workflow.js'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    fees = await Worker.create({ connection, namespace: testEnvironment().temporalNamespace, taskQueue: 'payment', workflowBundle: { code: fakeFee.code } });
+    feesRun = fees.run();
   });
   after(async () => {
+    // Fees left open are closed: no other test's payment worker inherits the stand-in's runs.
+    for (const feeId of openFees.splice(0)) await temporal.workflow.getHandle(`fee-payment:${feeId}`).terminate('test finished').catch(() => undefined);
+    fees?.shutdown();
+    await feesRun;
     inbox?.shutdown();
     await inboxRun;
     await connection?.close();
     await h?.stop();
   });
 
+  const openFees: string[] = [];
   const submit = (a: Applicant, id: string) => h.request<Submitted>('POST', `${BASE}/${id}/submit`, { token: a.token });
+  const withdraw = (a: Applicant, id: string) => h.request<Submitted>('POST', `${BASE}/${id}/withdraw`, { token: a.token });
+
+  /** The fee the case asks for (the institution pays by default), settled by the stand-in. */
+  async function settleFee(a: Applicant, id: string, outcome: FeeOutcome = 'paid-online'): Promise<string> {
+    const v = await waitForStatus(a, id, 'submitted', 'payment');
+    const feeId = v.fee!.feeId;
+    openFees.push(feeId);
+    for (let i = 0; ; i++) {
+      try {
+        await temporal.workflow.getHandle(`fee-payment:${feeId}`).signal('settleFakeFee', outcome);
+        return feeId;
+      } catch (err) {
+        if (i > 200) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  async function caseEvents(id: string): Promise<CaseEvent[]> {
+    const rows: Array<{ payload: { data: CaseEvent } }> = await h.dataSource.query(
+      `SELECT payload FROM outbox_message WHERE message_key = $1 AND topic = 'certification.case.changed.v1' ORDER BY id`,
+      [id],
+    );
+    return rows.map((r) => r.payload.data);
+  }
   const view = async (a: Applicant, id: string) => (await h.view(a, id)).body as View;
 
   /** A complete application; the institution pays unless `person` (then the fee child is asked for). */
@@ -207,6 +256,7 @@ describe('application submit and the process through the real Temporal dev serve
     assert.equal(resubmitted.status, 200, JSON.stringify(resubmitted.body));
     assert.deepEqual([resubmitted.body.stage, resubmitted.body.round], ['institution-review', 2]);
     await decide(id, 'institution-review', 2, 'approve', '同意', reviewer);
+    await settleFee(a, id);
     await decide(id, 'expert-assignment', 2, 'assign', null, randomUUID(), { expertId: EXPERT });
     const evaluation = await decide(id, 'expert-evaluation', 2, 'pass', '符合注册条件', EXPERT, { verdicts: records.map((recordId) => ({ recordId, verdict: 'pass' })) });
     assert.equal(evaluation.input.assigneeId, EXPERT);
@@ -228,6 +278,7 @@ describe('application submit and the process through the real Temporal dev serve
         ['returned', 1],
         ['resubmitted', 2],
         ['institution-review:approve', 2],
+        ['paid', 2],
         ['expert-assignment:assign', 2],
         ['expert-evaluation:pass', 2],
         ['association-approval:approve', 2],
@@ -253,6 +304,7 @@ describe('application submit and the process through the real Temporal dev serve
     const { id, records } = await complete(a);
     await submit(a, id);
     await decide(id, 'institution-review', 1, 'approve', null, randomUUID());
+    await settleFee(a, id);
     await decide(id, 'expert-assignment', 1, 'assign', null, randomUUID(), { expertId: EXPERT });
     await decide(id, 'expert-evaluation', 1, 'return', '请补正', EXPERT, {
       verdicts: records.map((recordId, i) => ({ recordId, verdict: i === 2 ? 'fail' : 'pass', note: i === 2 ? '专业工作经历不足两年' : null })),
@@ -268,6 +320,162 @@ describe('application submit and the process through the real Temporal dev serve
     const rejected = await waitForStatus(a, id, 'rejected');
     assert.equal(rejected.certificate, null);
     assert.equal(rejected.history.at(-1)!.action, 'rejected');
+  });
+
+  it('withdraws a draft: done in my items, not routed to the institution; again answers the same; then nothing more can be done to it', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    // Another person's id is not found, an institution account is refused, an id that is no UUID is not found.
+    const other = await withdraw(h.applicant(), id);
+    assert.deepEqual([other.status, other.body.code, other.body.field], [404, 'CERT_APPLICATION_NOT_FOUND', 'id']);
+    const inst = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    assert.equal((await h.request('POST', `${BASE}/${id}/withdraw`, { token: inst })).status, 403);
+    assert.equal((await h.request('POST', `${BASE}/${id}/withdraw`)).status, 401);
+    assert.equal((await h.request<Body>('POST', `${BASE}/not-a-uuid/withdraw`, { token: a.token })).body.code, 'CERT_APPLICATION_NOT_FOUND');
+
+    const first = await withdraw(a, id);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual([first.body.status, first.body.stage, first.body.workflowId], ['withdrawn', 'finished', null]);
+    const again = await withdraw(a, id);
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, first.body);
+    const v = await view(a, id);
+    assert.deepEqual([v.status, v.editable], ['withdrawn', false]);
+    assert.deepEqual(v.history.map((x) => [x.action, x.toStatus]), [['created', 'draft'], ['withdrawn', 'withdrawn']]);
+    const events = (await caseEvents(id)).filter((e) => e.milestone === 'withdrawn');
+    assert.equal(events.length, 1, 'one case event, not one per request');
+    assert.deepEqual([events[0]!.status, events[0]!.result, events[0]!.institutionId, events[0]!.dueAt], ['done', 'withdrawn', null, null]);
+    // Withdrawn is final: no submit, no edit.
+    const late = await submit(a, id);
+    assert.deepEqual([late.status, late.body.code], [409, 'CERT_APPLICATION_NOT_SUBMITTABLE']);
+    const edit = await h.request<Body>('PUT', `${BASE}/${id}`, { token: a.token, body: completeForm(institutionId) });
+    assert.deepEqual([edit.status, edit.body.code], [409, 'CERT_APPLICATION_LOCKED']);
+    await assert.rejects(temporal.workflow.getHandle(certApplicationWorkflowId(id)).describe(), 'no workflow was started');
+    // It no longer counts as open: the applicant may apply for the same field again.
+    assert.equal((await h.create(a, { ...completeForm(institutionId), paymentBy: 'institution' })).status, 201);
+  });
+
+  it('refuses to withdraw an application under review (409 with its status and stage), changing nothing', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    await submit(a, id);
+    const before = await h.snapshot(id);
+    const res = await withdraw(a, id);
+    assert.equal(res.status, 409);
+    assert.deepEqual([res.body.code, res.body.field, res.body.details], ['CERT_APPLICATION_NOT_WITHDRAWABLE', 'status', { status: 'submitted', stage: 'institution-review' }]);
+    assert.ok(typeof res.body.messageZh === 'string' && res.body.messageZh.length > 0 && typeof res.body.message === 'string');
+    assert.deepEqual(await h.snapshot(id), before);
+    await decide(id, 'institution-review', 1, 'reject', '非本机构人员', randomUUID());
+    await waitForStatus(a, id, 'rejected');
+    const decided = await withdraw(a, id);
+    assert.deepEqual([decided.status, decided.body.code, decided.body.details?.status], [409, 'CERT_APPLICATION_NOT_WITHDRAWABLE', 'rejected']);
+  });
+
+  it('withdraws a case returned for rectification: the waiting workflow ends withdrawn; my items shows it done', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    await submit(a, id);
+    const reviewer = randomUUID();
+    await decide(id, 'institution-review', 1, 'approve', null, reviewer);
+    await settleFee(a, id);
+    await decide(id, 'expert-assignment', 1, 'return', '请补充审核经历', randomUUID());
+    await waitForStatus(a, id, 'returned');
+    const res = await withdraw(a, id);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual([res.body.status, res.body.round, res.body.workflowId], ['withdrawn', 2, certApplicationWorkflowId(id)]);
+    const handle = temporal.workflow.getHandle(certApplicationWorkflowId(id));
+    const state = (await handle.result()) as CertApplicationState;
+    assert.deepEqual([state.status, state.stage, state.history.at(-1)!.action], ['withdrawn', 'finished', 'withdrawn']);
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
+    const v = await view(a, id);
+    assert.deepEqual(v.history.slice(-2).map((x) => [x.action, x.toStatus, x.stage]), [['returned', 'returned', 'expert-assignment'], ['withdrawn', 'withdrawn', 'rectification']]);
+    assert.equal(v.fee?.outcome, 'paid-online', 'the fee paid before stays paid (no refund of a paid fee yet, ADR 0012)');
+    const withdrawn = (await caseEvents(id)).find((e) => e.milestone === 'withdrawn')!;
+    assert.deepEqual([withdrawn.status, withdrawn.result, withdrawn.institutionId, withdrawn.clockPaused], ['done', 'withdrawn', institutionId, false]);
+    const [row]: Array<{ workflow_round: number; round: number }> = await h.dataSource.query(`SELECT workflow_round, round FROM application WHERE id = $1`, [id]);
+    assert.equal(row!.workflow_round, row!.round, 'delivered');
+    // Again: the same answer, no second signal needed.
+    assert.deepEqual((await withdraw(a, id)).body, res.body);
+  });
+
+  it('a withdrawal Temporal did not take (down at the time) is kept and delivered by the starter', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    await submit(a, id);
+    await decide(id, 'institution-review', 1, 'return', '请补正', randomUUID());
+    await waitForStatus(a, id, 'returned');
+    // As if the signal after the commit had failed: the row says withdrawn, the workflow still waits.
+    await h.dataSource.query(`UPDATE application SET status = 'withdrawn', stage = 'finished' WHERE id = $1`, [id]);
+    const handle = temporal.workflow.getHandle(certApplicationWorkflowId(id));
+    assert.equal((await handle.query(certApplicationStateQuery)).status, 'returned');
+    await h.app.get(ApplicationWorkflowStarter).deliverPending();
+    const state = (await handle.result()) as CertApplicationState;
+    assert.equal(state.status, 'withdrawn');
+    const [row]: Array<{ workflow_round: number; round: number }> = await h.dataSource.query(`SELECT workflow_round, round FROM application WHERE id = $1`, [id]);
+    assert.equal(row!.workflow_round, row!.round);
+    // Delivered once: the next run finds nothing for it.
+    const [pending]: Array<{ n: string }> = await h.dataSource.query(`SELECT count(*) AS n FROM application WHERE id = $1 AND workflow_round < round`, [id]);
+    assert.equal(Number(pending!.n), 0);
+  });
+
+  it('a fee child terminated by ops ends the case rejected, with the reason in the history, instead of a failed workflow', async () => {
+    const a = h.applicant();
+    const { id } = await complete(a);
+    await submit(a, id);
+    await decide(id, 'institution-review', 1, 'approve', null, randomUUID());
+    const asked = await waitForStatus(a, id, 'submitted', 'payment');
+    const fee = temporal.workflow.getHandle(`fee-payment:${asked.fee!.feeId}`);
+    for (let i = 0; ; i++) {
+      try {
+        await fee.terminate('ops: stuck fee');
+        break;
+      } catch (err) {
+        if (i > 200) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const rejected = await waitForStatus(a, id, 'rejected');
+    const last = rejected.history.at(-1)!;
+    assert.deepEqual([last.action, last.stage, last.toStatus, last.details?.feeFailure], ['fee-failed', 'payment', 'rejected', 'terminated']);
+    assert.match(last.opinion ?? '', /系统原因/);
+    assert.equal((await temporal.workflow.getHandle(certApplicationWorkflowId(id)).describe()).status.name, 'COMPLETED');
+    const decided = (await caseEvents(id)).at(-1)!;
+    assert.deepEqual([decided.milestone, decided.result], ['decided', 'rejected']);
+  });
+
+  it('rectification time up (the activity): a returned case is deemed withdrawn once; a resubmitted or withdrawn one is left as it is', async () => {
+    const activities = h.app.get(ApplicationActivities);
+    const returnedCase = async () => {
+      const a = h.applicant();
+      const { id } = await complete(a);
+      await submit(a, id);
+      await decide(id, 'institution-review', 1, 'return', '请补正', randomUUID());
+      await waitForStatus(a, id, 'returned');
+      return { a, id };
+    };
+    const { a, id } = await returnedCase();
+    const expire = (applicationId: string) => activities.expireRectification({ applicationId, round: 2, step: 90, institutionId, days: 30 });
+    assert.equal(await expire(id), 'expired');
+    assert.equal(await expire(id), 'expired', 'a retried activity changes nothing more');
+    const v = await view(a, id);
+    assert.deepEqual([v.status, v.stage, v.editable], ['withdrawn', 'finished', false]);
+    assert.deepEqual(v.history.filter((x) => x.action === 'rectification-expired').map((x) => [x.toStatus, x.round, x.opinion]), [['withdrawn', 2, '退回整改后 30 日内未重新提交，申请视为撤回。']]);
+    const expired = (await caseEvents(id)).filter((e) => e.milestone === 'expired');
+    assert.deepEqual(expired.map((e) => [e.status, e.result, e.institutionId]), [['done', 'withdrawn', institutionId]]);
+    const [row]: Array<{ workflow_round: number; round: number }> = await h.dataSource.query(`SELECT workflow_round, round FROM application WHERE id = $1`, [id]);
+    assert.equal(row!.workflow_round, row!.round, 'nothing for the starter to deliver: the workflow ends itself');
+    assert.deepEqual([(await submit(a, id)).body.code, (await withdraw(a, id)).body.status], ['CERT_APPLICATION_NOT_SUBMITTABLE', 'withdrawn']);
+    // (Called here without the workflow's timer: the waiting workflow is ended by the test.)
+    await temporal.workflow.getHandle(certApplicationWorkflowId(id)).terminate('test finished');
+
+    const resubmitted = await returnedCase();
+    assert.equal((await submit(resubmitted.a, resubmitted.id)).status, 200);
+    assert.equal(await expire(resubmitted.id), 'resubmitted');
+    assert.equal((await view(resubmitted.a, resubmitted.id)).status, 'submitted');
+    const withdrawnCase = await returnedCase();
+    assert.equal((await withdraw(withdrawnCase.a, withdrawnCase.id)).status, 200);
+    assert.equal(await expire(withdrawnCase.id), 'withdrawn');
+    assert.deepEqual((await caseEvents(withdrawnCase.id)).filter((e) => e.milestone === 'expired'), []);
   });
 });
 

@@ -3,16 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startServiceProcess, type ServiceProcess } from '@certhub/testing';
 import { CertificationHarness, COMPLETE_RECORDS, completeForm } from '../testing/certification-harness';
+import { InboxClient, type InboxTask } from '../testing/inbox';
 
 type Body = Record<string, unknown> & { code?: string; field?: string };
-interface Task {
-  id: string;
-  type: string;
-  stage: string;
-  round: number;
-  status: string;
-  case: { caseId: string; businessNo: string };
-}
 
 const BASE = '/api/v1/certification/applications';
 
@@ -25,12 +18,14 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
   let h: CertificationHarness;
   let workbench: ServiceProcess;
   let payment: ServiceProcess;
+  let inbox: InboxClient;
   let institutionId: string;
 
   before(async () => {
     h = await CertificationHarness.start();
     // The workbench and the payment service (the fee child workflow's worker) run as their own processes.
     [workbench, payment] = await Promise.all([startServiceProcess('workbench'), startServiceProcess('payment')]);
+    inbox = new InboxClient(workbench.url);
     institutionId = h.identity.institution();
   });
   after(async () => {
@@ -48,32 +43,11 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  async function wb<T = Body>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-    const res = await fetch(`${workbench.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), 'x-request-id': randomUUID() },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const wb = <T = Body>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) => inbox.call<T>(token, method, path, body);
+  const taskOf = (token: string, caseId: string, stage: string, round: number) => inbox.task(token, caseId, stage, round);
+  const act = (token: string, task: InboxTask, outcome: string, opinion: string | null, data?: Record<string, unknown>, claim = true) => inbox.act(token, task, outcome, opinion, data, claim);
 
-  async function taskOf(token: string, caseId: string, stage: string, round: number): Promise<Task> {
-    return eventually(
-      async () => {
-        const list = await wb<{ items: Task[] }>(token, 'GET', `/api/v1/workbench/tasks?size=100`);
-        return list.body.items?.find((t) => t.case.caseId === caseId && t.stage === stage && t.round === round && t.status === 'open');
-      },
-      { what: `${stage} task round ${round}`, timeoutMs: 30_000 },
-    );
-  }
-
-  async function act(token: string, task: Task, outcome: string, opinion: string | null, data?: Record<string, unknown>, claim = true) {
-    if (claim) assert.equal((await wb(token, 'POST', `/api/v1/workbench/tasks/${task.id}/claim`)).status, 200);
-    const done = await wb(token, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, { outcome, opinion, ...(data ? { data } : {}) });
-    assert.equal(done.status, 200, JSON.stringify(done.body));
-  }
-
-  it('institution review, expert assigned by the admin, only that expert evaluates, association approves and decides: certificate issued', async () => {
+  it('institution review, the institution pays the fee, expert assigned by the admin, only that expert evaluates, association approves and decides: certificate issued', async () => {
     const a = h.applicant();
     const created = await h.create(a, { ...completeForm(institutionId), paymentBy: 'institution' });
     const id = created.body.id;
@@ -96,6 +70,43 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     // Another institution's staff do not see it.
     assert.equal((await wb(otherInst, 'GET', `/api/v1/workbench/tasks/${review.id}`)).status, 404);
     await act(instUser, review, 'approve', '同意');
+
+    // The institution pays the fee (payment service): any user of the institution finds it among its fees and pays online.
+    type FeeView = { stage: string; businessNo: string; fee: { feeId: string; amountFen: number; payerKind: string; outcome: string | null; link: string } | null };
+    const asked = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView;
+        return v.stage === 'payment' && v.fee ? v : undefined;
+      },
+      { what: 'the institution asked to pay', timeoutMs: 30_000 },
+    );
+    assert.equal(asked.fee!.payerKind, 'institution');
+    const colleague = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    type FeeList = { items: Array<{ feeId: string; businessNo: string; payerKind: string; status: string; amountFen: number; link: string }> };
+    const listed = await eventually(
+      async () => {
+        const r = await call<FeeList>(payment.url, colleague, 'GET', '/api/v1/payment/fees?status=pending');
+        return r.body.items?.find((f) => f.feeId === asked.fee!.feeId);
+      },
+      { what: 'the fee among the institution\'s fees', timeoutMs: 30_000 },
+    );
+    assert.deepEqual([listed.businessNo, listed.payerKind, listed.amountFen, listed.link], [asked.businessNo, 'institution', asked.fee!.amountFen, asked.fee!.link]);
+    // Neither the applicant nor another institution pays it.
+    assert.equal((await call(payment.url, a.token, 'GET', asked.fee!.link)).status, 404);
+    assert.equal((await call(payment.url, otherInst, 'GET', asked.fee!.link)).status, 404);
+    assert.equal((await call(payment.url, otherInst, 'POST', `/api/v1/payment/fees/${asked.fee!.feeId}/payments`)).status, 404);
+    const started = await call<{ paymentId: string }>(payment.url, colleague, 'POST', `/api/v1/payment/fees/${asked.fee!.feeId}/payments`);
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal((await call(payment.url, null, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`)).status, 200);
+    const afterPaid = await eventually(
+      async () => {
+        const v = (await h.view(a, id)).body as unknown as FeeView & { history: Array<{ action: string; details: Record<string, unknown> | null }> };
+        return v.stage === 'expert-assignment' ? v : undefined;
+      },
+      { what: 'fee paid by the institution, expert assignment next', timeoutMs: 60_000 },
+    );
+    assert.equal(afterPaid.fee!.outcome, 'paid-online');
+    assert.equal(afterPaid.history.find((x) => x.action === 'paid')?.details?.payerKind, 'institution');
 
     const assignment = await taskOf(admin, id, 'expert-assignment', 1);
     const noExpert = await wb<Body>(admin, 'POST', `/api/v1/workbench/tasks/${assignment.id}/claim`);
@@ -125,6 +136,39 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     );
     assert.ok(done.certificate);
     assert.equal(done.history.find((x) => x.action === 'expert-evaluation:pass')?.actorId, expertId);
+  });
+
+  it('withdrawn while returned: the workflow ends, my items shows the case done (withdrawn) and the applicant gets a message', async () => {
+    const a = h.applicant();
+    const created = await h.create(a, { ...completeForm(institutionId), paymentBy: 'institution' });
+    const id = created.body.id;
+    for (const kind of ['education', 'work', 'professional-work'] as const) {
+      assert.equal((await h.request('POST', `${BASE}/${id}/records/${kind}`, { token: a.token, body: COMPLETE_RECORDS[kind] })).status, 201);
+    }
+    assert.equal((await h.request('POST', `${BASE}/${id}/submit`, { token: a.token })).status, 200);
+    const instUser = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
+    await act(instUser, await taskOf(instUser, id, 'institution-review', 1), 'return', '请补充继续教育记录');
+    await eventually(async () => ((await h.view(a, id)).body.status === 'returned' ? true : undefined), { what: 'returned', timeoutMs: 30_000 });
+    const withdrawn = await h.request<Body & { status: string }>('POST', `${BASE}/${id}/withdraw`, { token: a.token });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    const businessNo = created.body.businessNo;
+    type Item = { status: string; result: string | null; stage: string };
+    const item = await eventually(
+      async () => {
+        const r = await wb<Item>(a.token, 'GET', `/api/v1/workbench/items/certification/${businessNo}`);
+        return r.status === 200 && r.body.status === 'done' ? r.body : undefined;
+      },
+      { what: 'my item done', timeoutMs: 30_000 },
+    );
+    assert.deepEqual([item.result, item.stage], ['withdrawn', 'finished']);
+    const message = await eventually(
+      async () => {
+        const r = await wb<{ items: Array<{ category?: string; link?: string; title: string }> }>(a.token, 'GET', '/api/v1/workbench/messages');
+        return r.body.items?.find((m) => m.category === 'case-withdrawn' && m.link === `${BASE}/${id}`);
+      },
+      { what: 'withdrawn message', timeoutMs: 30_000 },
+    );
+    assert.match(message.title, /^事项已撤回/);
   });
 
   it('paid by the person: after the institution review the applicant is asked to pay, pays online through the payment service, and the case goes on', async () => {

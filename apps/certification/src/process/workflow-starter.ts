@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { BusinessNo, CaseStage, CaseStatus, CaseType } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { sqlRows } from '@certhub/persistence';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
-import { certApplication, CERT_REGISTRATION_CASE_TYPE, resubmitSignal } from '@certhub/workflows-certification';
+import { certApplication, CERT_REGISTRATION_CASE_TYPE, resubmitSignal, withdrawSignal } from '@certhub/workflows-certification';
 import { CertificationConfig } from '../certification.config';
 
 interface PendingRow {
   id: string;
+  status: string;
   applicant_id: string;
   business_no: string;
   stage: string;
@@ -23,6 +24,8 @@ interface PendingRow {
  * `submitted`, `round` > `workflow_round`), so Temporal being down loses nothing: the request
  * tries once right after its commit, and the runtime's loop delivers whatever is still pending.
  * Starting is idempotent by workflow id and the signal by round, so two deliveries are harmless.
+ * A withdrawal of a returned application (`withdrawn`, `round` > `workflow_round` > 0) is
+ * delivered the same way, as the signal `withdraw` with its round.
  */
 @Injectable()
 export class ApplicationWorkflowStarter {
@@ -40,7 +43,8 @@ export class ApplicationWorkflowStarter {
   async deliver(applicationId: string): Promise<boolean> {
     const [row] = await sqlRows<PendingRow>(
       this.dataSource,
-      `SELECT id, applicant_id, business_no, stage, round, workflow_round FROM application WHERE id = $1 AND status = 'submitted' AND workflow_round < round`,
+      `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application
+        WHERE id = $1 AND workflow_round < round AND (status = 'submitted' OR (status = 'withdrawn' AND workflow_round > 0))`,
       [applicationId],
     );
     if (!row) return true;
@@ -58,15 +62,30 @@ export class ApplicationWorkflowStarter {
   async deliverPending(limit = 100): Promise<number> {
     const rows = await sqlRows<PendingRow>(
       this.dataSource,
-      `SELECT id, applicant_id, business_no, stage, round, workflow_round FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
+      `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
       [limit],
     );
-    for (const row of rows) await this.deliverRow(row);
-    return rows.length;
+    const withdrawn = await sqlRows<PendingRow>(
+      this.dataSource,
+      `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application
+        WHERE status = 'withdrawn' AND workflow_round > 0 AND workflow_round < round ORDER BY updated_at LIMIT $1`,
+      [limit],
+    );
+    for (const row of [...rows, ...withdrawn]) await this.deliverRow(row);
+    return rows.length + withdrawn.length;
   }
 
   private async deliverRow(row: PendingRow): Promise<void> {
-    if (row.workflow_round === 0) {
+    if (row.status === 'withdrawn') {
+      try {
+        await workflowHandle(this.temporal, certApplication, row.id).signal(withdrawSignal, { round: row.round });
+        this.logger.info('application workflow told of the withdrawal', { applicationId: row.id, round: row.round });
+      } catch (err) {
+        // Closed already (ended by ops): there is nothing left to end.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        this.logger.warn('withdrawn application has no running workflow', { applicationId: row.id });
+      }
+    } else if (row.workflow_round === 0) {
       const { alreadyStarted } = await startWorkflowOnce(this.temporal, certApplication, row.id, {
         args: [
           {
@@ -76,6 +95,7 @@ export class ApplicationWorkflowStarter {
             reviewWorkingDays: this.config.APPLICATION_REVIEW_WORKING_DAYS,
             escalationWorkingDays: this.config.APPLICATION_ESCALATION_WORKING_DAYS,
             feeDueDays: this.config.APPLICATION_FEE_DUE_DAYS,
+            rectificationDays: this.config.RECTIFICATION_DAYS,
           },
         ],
         typedSearchAttributes: [

@@ -88,7 +88,7 @@ export class ReviewCaseStarter {
             applicantId: row.applicant_id,
             reviewWorkingDays: this.config.APPLICATION_REVIEW_WORKING_DAYS,
             escalationWorkingDays: this.config.APPLICATION_ESCALATION_WORKING_DAYS,
-            rectificationDays: this.config.REVIEW_RECTIFICATION_DAYS,
+            rectificationDays: this.config.RECTIFICATION_DAYS,
           },
         ],
         typedSearchAttributes: [

@@ -7,6 +7,7 @@ import { CommonErrors } from '@certhub/errors';
 import { CurrentCaller, Public, RequireAccountType, type Caller } from '@certhub/service-kit';
 import { isReviewCaseKind, REVIEW_CASE_KINDS, type ReviewCaseKind } from '@certhub/workflows-certification';
 import { CertificationErrors } from '../certification.errors';
+import { checkedIdempotencyKey } from '../idempotency-key';
 import { CertificateService } from './certificate.service';
 import {
   AnnualConfirmationFormDto,
@@ -20,20 +21,6 @@ import {
 import { ReviewCaseService } from './review.service';
 
 const caseIdPipe = new ParseUUIDPipe({ exceptionFactory: () => CertificationErrors.error('CERT_CASE_NOT_FOUND', { field: 'id' }) });
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
-
-/** The Idempotency-Key header, checked: a retried create with the same key returns the same case. */
-export function idempotencyKey(header: string | undefined): string | undefined {
-  if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
-    throw CommonErrors.error('COMMON_VALIDATION_FAILED', {
-      field: 'Idempotency-Key',
-      en: 'The Idempotency-Key header must be 8 to 100 letters, digits or . _ : -.',
-      zh: 'Idempotency-Key 请求头须为 8 至 100 位字母、数字或 . _ : -。',
-    });
-  }
-  return header;
-}
-
 const idempotencyHeader = { name: 'Idempotency-Key', required: false, description: 'a retried submit with the same key returns the same case' };
 
 /**
@@ -51,7 +38,7 @@ export class ReviewCaseController {
   ) {}
 
   private async open(kind: ReviewCaseKind, caller: Caller, body: unknown, reply: FastifyReply, key: string | undefined, authorization: string | undefined) {
-    const { id, businessNo, replayed, workflowId } = await this.cases.open(kind, caller, body, idempotencyKey(key), authorization);
+    const { id, businessNo, replayed, workflowId } = await this.cases.open(kind, caller, body, checkedIdempotencyKey(key), authorization);
     if (replayed) void reply.header('idempotent-replayed', 'true');
     return { id, businessNo, workflowId };
   }

@@ -1,11 +1,19 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CommonErrors } from '@certhub/errors';
 import { CurrentCaller, RequestId, RequireRoles, type Caller } from '@certhub/service-kit';
 import { PaymentErrors } from '../payment.errors';
 import { FeeService } from './fee.service';
 
 const feeIdParam = () => new ParseUUIDPipe({ exceptionFactory: () => PaymentErrors.error('PAYMENT_FEE_NOT_FOUND', { field: 'feeId' }) });
+const FEE_STATUSES = { pending: 'pending', paid: 'paid', expired: 'expired', cancelled: 'cancelled' } as const;
+const feeStatusQuery = () =>
+  new ParseEnumPipe(FEE_STATUSES, {
+    optional: true,
+    exceptionFactory: () =>
+      CommonErrors.error('COMMON_VALIDATION_FAILED', { field: 'status', en: 'status must be pending, paid, expired or cancelled.', zh: 'status 须为 pending、paid、expired 或 cancelled。' }),
+  });
 const voucherIdParam = () => new ParseUUIDPipe({ exceptionFactory: () => PaymentErrors.error('PAYMENT_VOUCHER_NOT_FOUND', { field: 'voucherId' }) });
 
 /** The payer's side of a fee (ADR 0012): view, pay online, upload an offline payment voucher. */
@@ -14,6 +22,13 @@ const voucherIdParam = () => new ParseUUIDPipe({ exceptionFactory: () => Payment
 @Controller('api/v1/payment/fees')
 export class FeeController {
   constructor(private readonly fees: FeeService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The fees I may pay, newest first: my own, and as an institution user every fee of my institution' })
+  @ApiQuery({ name: 'status', required: false, enum: Object.keys(FEE_STATUSES) })
+  async list(@CurrentCaller() caller: Caller, @Query('status', feeStatusQuery()) status?: keyof typeof FEE_STATUSES) {
+    return this.fees.list(caller, status);
+  }
 
   @Get(':feeId')
   @ApiOperation({ summary: 'The payer\'s fee with its payments, vouchers (without content), invoice and refunds' })

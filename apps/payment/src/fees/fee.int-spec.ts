@@ -155,6 +155,30 @@ describe('fees (CE-3 payment of a certification fee): payer API, vouchers checke
       assert.equal((await view(feeId, asInstitution(randomUUID()))).status, 404);
       assert.equal((await view(feeId, withoutInstitution)).status, 404, 'an institution user without that institution');
     });
+
+    it('lists the fees I may pay: my own, and for an institution user every fee of the institution; a bad status filter is 400', async () => {
+      const institutionId = randomUUID();
+      const own = await openFee();
+      const ofInstitution = await openFee({ payer: { kind: 'institution', accountId: randomUUID(), institutionId } });
+      const asInstitution = (inst: string) =>
+        signAccessToken({ sub: randomUUID(), username: 'inst', accountType: 'institution', roles: [], institutionId: inst, sid: randomUUID() }, h.config.CERTHUB_JWT_SECRET, 900);
+      type List = { items: Array<{ feeId: string; status: string; payerKind: string; amountFen: number; link: string }> };
+      const list = async (token: string, query = '') => h.request<List & Body>('GET', `/api/v1/payment/fees${query}`, { token });
+      const ids = async (token: string, query = '') => (await list(token, query)).body.items.map((f) => f.feeId);
+      // The fee rows are written by the child workflow: wait until both are open.
+      await eventually(async () => ((await ids(own.token)).includes(own.feeId) ? true : undefined), { what: 'own fee listed', timeoutMs: 30_000 });
+      const mine = await list(own.token, '?status=pending');
+      assert.equal(mine.status, 200);
+      assert.deepEqual(mine.body.items.map((f) => [f.feeId, f.status, f.payerKind, f.link]), [[own.feeId, 'pending', 'person', `/api/v1/payment/fees/${own.feeId}`]]);
+      const institutionUser = asInstitution(institutionId);
+      await eventually(async () => ((await ids(institutionUser)).includes(ofInstitution.feeId) ? true : undefined), { what: 'institution fee listed', timeoutMs: 30_000 });
+      assert.deepEqual(await ids(institutionUser), [ofInstitution.feeId]);
+      assert.deepEqual(await ids(asInstitution(randomUUID())), [], 'another institution sees none of it');
+      assert.deepEqual(await ids(institutionUser, '?status=paid'), []);
+      const bad = await list(own.token, '?status=unknown');
+      assert.deepEqual([bad.status, bad.body.code, bad.body.field], [400, 'COMMON_VALIDATION_FAILED', 'status']);
+      assert.equal((await h.request('GET', '/api/v1/payment/fees')).status, 401);
+    });
   });
 
   describe('online payment through the sandbox provider', () => {

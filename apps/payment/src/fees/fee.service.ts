@@ -173,6 +173,37 @@ export class FeeService {
     return fee;
   }
 
+  /**
+   * The fees the caller may pay, newest first (at most 100): the person's own, and for an
+   * institution user every fee of that institution — how the institution learns of a fee a
+   * case asked it to pay (e.g. a registration fee, CE-3).
+   */
+  async list(caller: Caller, status: FeeRow['status'] | undefined) {
+    const institutionId = caller.accountType === 'institution' ? caller.institutionId : null;
+    const rows: FeeRow[] = await this.dataSource.query(
+      `SELECT * FROM payment_fee
+        WHERE (payer_account_id = $1 OR ($2::uuid IS NOT NULL AND payer_kind = 'institution' AND payer_institution_id = $2::uuid))
+          AND ($3::text IS NULL OR status = $3::text)
+        ORDER BY created_at DESC LIMIT 100`,
+      [caller.sub, institutionId, status ?? null],
+    );
+    return {
+      items: rows.map((fee) => ({
+        feeId: fee.id,
+        businessNo: fee.business_no,
+        itemName: fee.item_name,
+        itemNameEn: fee.item_name_en,
+        purpose: fee.purpose,
+        payerKind: fee.payer_kind,
+        amountFen: fee.amount_fen,
+        status: fee.status,
+        dueAt: fee.due_at.toISOString(),
+        paidAt: iso(fee.paid_at),
+        link: `/api/v1/payment/fees/${fee.id}`,
+      })),
+    };
+  }
+
   async view(feeId: string, caller: Caller) {
     return this.describe(await this.ownFee(feeId, caller));
   }

@@ -3,13 +3,16 @@
  * (same type name, same queue): the test settles the fee with a signal, or lets it expire.
  * The fee child's own behaviour is tested by the payment service (fee.workflows.int-spec).
  */
-import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { FeeOutcome, FeePaymentInput, FeePaymentResult } from '@certhub/workflows-payment';
 
 export const settleFakeFeeSignal = defineSignal<[FeeOutcome]>('settleFakeFee');
 export const fakeFeeInputQuery = defineQuery<FeePaymentInput>('fakeFeeInput');
 
 export async function feePaymentWorkflow(input: FeePaymentInput): Promise<FeePaymentResult> {
+  // As the real one: an amount or due time that is no fee fails the child at once, not retried.
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1) throw ApplicationFailure.nonRetryable('invalid fee input: amountFen', 'InvalidFee');
+  if (Number.isNaN(Date.parse(input.dueAt))) throw ApplicationFailure.nonRetryable('invalid fee input: dueAt', 'InvalidFee');
   const box: { outcome: FeeOutcome | null } = { outcome: null };
   setHandler(settleFakeFeeSignal, (o) => void (box.outcome = o));
   setHandler(fakeFeeInputQuery, () => input);
