@@ -84,9 +84,9 @@ export async function reviewDueAt(manager: EntityManager, calendar: WorkCalendar
 
 /**
  * Writes the case's `certification.case.changed.v1` to the outbox in the caller's transaction (the
- * row is locked by it), with the next version. The case is routed to the institution whose users
- * review it now (a transfer's target institution during its review there), so their my items
- * shows it.
+ * row is locked by it), with the next version. `institutionId` names the institution whose users
+ * review it now (a transfer's target institution during its review there); they act on it through
+ * their inbox tasks, while my items lists it for the applicant.
  */
 export async function appendReviewCase(
   manager: EntityManager,

@@ -165,7 +165,7 @@ describe('review cases through the real Temporal dev server (CE-4 … CE-9)', ()
     const milestones = (await events(id)).map((e) => [e.caseType, e.milestone, e.status]);
     assert.deepEqual(milestones[0], ['annual-confirmation', 'submitted', 'active']);
     assert.deepEqual(milestones.at(-1), ['annual-confirmation', 'decided', 'done']);
-    assert.equal((await events(id))[0]!.institutionId, institutionA, 'my items of the institution shows it');
+    assert.equal((await events(id))[0]!.institutionId, institutionA, 'the event names the institution reviewing it');
     // Decided: it cannot be resubmitted or withdrawn.
     const late = await h.request<Body>('PUT', `${CASES}/${id}`, { token: a.token, body: ANNUAL(due.id) });
     assert.deepEqual([late.status, late.body.code], [409, 'CERT_CASE_NOT_RETURNED']);
@@ -214,7 +214,7 @@ describe('review cases through the real Temporal dev server (CE-4 … CE-9)', ()
     await decide('institution-transfer', id, 'transfer-out-review', 2, 'approve', '同意转出', 'inst-user-a');
     const transferIn = await decide('institution-transfer', id, 'transfer-in-review', 2, 'approve', '同意接收', 'inst-user-b');
     assert.deepEqual(transferIn.input.candidate, { role: 'institution', institutionId: institutionB });
-    // While the institution joined reviews it, the case is routed to that institution's my items.
+    // While the institution joined reviews it, the case event names that institution, and its users may read the case.
     assert.ok((await events(id)).some((e) => e.stage === 'transfer-in-review' && e.institutionId === institutionB));
     const institutionUser = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId: institutionB });
     assert.equal((await h.request('GET', `${CASES}/${id}`, { token: institutionUser })).status, 200);
