@@ -98,6 +98,21 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string; driverError
  * applying verified payments, expiry, cancel and the automatic refund of late payments.
  * Every transition is a conditional update under the fee's row lock.
  */
+/** What every view of a fee shows first: the case it belongs to, who pays, how much, where it stands. */
+function feeSummary(fee: FeeRow) {
+  return {
+    feeId: fee.id,
+    businessNo: fee.business_no,
+    itemName: fee.item_name,
+    itemNameEn: fee.item_name_en,
+    purpose: fee.purpose,
+    payerKind: fee.payer_kind,
+    amountFen: fee.amount_fen,
+    status: fee.status,
+    dueAt: fee.due_at.toISOString(),
+  };
+}
+
 @Injectable()
 export class FeeService {
   constructor(
@@ -188,19 +203,7 @@ export class FeeService {
       [caller.sub, institutionId, status ?? null],
     );
     return {
-      items: rows.map((fee) => ({
-        feeId: fee.id,
-        businessNo: fee.business_no,
-        itemName: fee.item_name,
-        itemNameEn: fee.item_name_en,
-        purpose: fee.purpose,
-        payerKind: fee.payer_kind,
-        amountFen: fee.amount_fen,
-        status: fee.status,
-        dueAt: fee.due_at.toISOString(),
-        paidAt: iso(fee.paid_at),
-        link: `/api/v1/payment/fees/${fee.id}`,
-      })),
+      items: rows.map((fee) => ({ ...feeSummary(fee), paidAt: iso(fee.paid_at), link: `/api/v1/payment/fees/${fee.id}` })),
     };
   }
 
@@ -226,17 +229,9 @@ export class FeeService {
     ]);
     const inv = invoices[0];
     return {
-      feeId: fee.id,
-      businessNo: fee.business_no,
-      itemName: fee.item_name,
-      itemNameEn: fee.item_name_en,
-      purpose: fee.purpose,
-      payerKind: fee.payer_kind,
-      amountFen: fee.amount_fen,
-      status: fee.status,
+      ...feeSummary(fee),
       /** What the payer can do now. */
       stage: fee.status !== 'pending' ? 'settled' : vouchers.some((v) => v.status === 'submitted') ? 'voucher-review' : 'awaiting-payment',
-      dueAt: fee.due_at.toISOString(),
       paidVia: fee.paid_via,
       paidAt: iso(fee.paid_at),
       closedAt: iso(fee.closed_at),
