@@ -438,7 +438,10 @@ describe('application submit and the process through the real Temporal dev serve
     const last = rejected.history.at(-1)!;
     assert.deepEqual([last.action, last.stage, last.toStatus, last.details?.feeFailure], ['fee-failed', 'payment', 'rejected', 'terminated']);
     assert.match(last.opinion ?? '', /系统原因/);
-    assert.equal((await temporal.workflow.getHandle(certApplicationWorkflowId(id)).describe()).status.name, 'COMPLETED');
+    // The case is recorded before the workflow returns: wait for its end, which is a completion, not a failure.
+    const handle = temporal.workflow.getHandle(certApplicationWorkflowId(id));
+    await handle.result();
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
     const decided = (await caseEvents(id)).at(-1)!;
     assert.deepEqual([decided.milestone, decided.result], ['decided', 'rejected']);
   });
