@@ -1,7 +1,7 @@
 /**
  * A certified person's life through the gateway, every service of it as its own process on the
  * real engines: a registration application submitted, reviewed in the inbox (institution, admin,
- * expert, association) and approved; identity grants `certified` from the certificate event; the
+ * expert, association) with the fee paid online by the institution, and approved; identity grants `certified` from the certificate event; the
  * certificate is found by the public query; then a transfer to another institution goes through
  * both institutions and the association, and identity moves the person (CE-3, CE-5, CE-9, WB-1).
  */
@@ -26,8 +26,10 @@ describe('journey: registration approved, certificate queried, institution trans
     // The workbench first (its projection joins its consumer group before the first case event), with its worker: it runs the tasks' activities.
     const workbench = await startServiceProcess('workbench');
     const identity = await startServiceProcess('identity', { RUN_WORKER: 'false', PASSWORD_HASH_COST: '12' });
+    // The payment service runs the fee child workflow (the institution pays the registration fee).
+    const payment = await startServiceProcess('payment');
     const certification = await startServiceProcess('certification', { IDENTITY_SERVICE_URL: identity.url });
-    j = await Journey.start([workbench, identity, certification]);
+    j = await Journey.start([workbench, identity, payment, certification]);
   });
   after(async () => {
     await j?.stop();
@@ -85,6 +87,18 @@ describe('journey: registration approved, certificate queried, institution trans
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
 
     await decide(userOf(from.id), applicationId, 'institution-review', 'approve', '同意');
+    // The institution pays the registration fee online: any of its users finds it among the institution's fees.
+    const colleague = userOf(from.id);
+    const fee = await eventually(
+      async () => {
+        const fees = await j.call('GET', '/api/v1/payment/fees?status=pending', { token: colleague });
+        return (fees.body.items as Json[] | undefined)?.find((f) => f.businessNo === created.body.businessNo);
+      },
+      { what: 'the fee among the institution\'s fees', timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const payment = await j.call('POST', `/api/v1/payment/fees/${fee.feeId}/payments`, { token: colleague });
+    assert.equal(payment.status, 201, JSON.stringify(payment.body));
+    assert.equal((await j.call('POST', `/api/v1/sandbox/payments/${payment.body.paymentId}/pay`)).status, 200);
     await decide(admin, applicationId, 'expert-assignment', 'assign', null, { expertId });
     await decide(expert, applicationId, 'expert-evaluation', 'pass', '符合要求', { verdicts: recordIds.map((recordId) => ({ recordId, verdict: 'pass' })) });
     await decide(staff, applicationId, 'association-approval', 'approve', '同意');
