@@ -14,12 +14,14 @@
  *      institution, so there is no fee step), each of its own applicant. Their drafts — form and
  *      the three required records, through the gateway — are made before the clock starts; the
  *      clock starts at the first submit. BENCH_SUBMITTERS clients submit them all through the
- *      gateway while BENCH_REVIEWERS (16) reviewers per role work their inboxes through the
+ *      gateway while BENCH_REVIEWERS (24) reviewers per stage (so twice as many admins, who have
+ *      two stages) work their inboxes through the
  *      gateway: institution users (institution review), admins (expert assignment, association
  *      decision), experts (evaluation with a verdict per record), staff (association approval).
- *      A reviewer lists their inbox (first page), claims a task of it and completes it, and lists
- *      again; an empty inbox is asked again after BENCH_POLL_MS (250). Done when every case is
- *      approved (certificate issued).
+ *      A reviewer lists their inbox (first page), claims a task of it and completes it (sent
+ *      again with the same request id after a 5xx), and lists again; an empty inbox is asked
+ *      again after BENCH_POLL_MS (250), doubling up to BENCH_POLL_MAX_MS (2000) while it stays
+ *      empty. Done when every case is approved (certificate issued).
  *
  * Cases per second = cases ÷ (last approval − first submit / first start); the ratio is the
  * platform's over the reference's (goal ≥ 0.7). Every inbox GET of phase 2 is timed at the client
@@ -54,8 +56,12 @@ const TEMPORAL_ADDRESS = need('CERTHUB_BENCH_TEMPORAL_ADDRESS');
 const REPO = need('CERTHUB_REPO_ROOT');
 const CASES = Number(env.BENCH_CASES ?? 1000);
 const SUBMITTERS = Number(env.BENCH_SUBMITTERS ?? 32);
-const REVIEWERS = Number(env.BENCH_REVIEWERS ?? 16);
+/** Reviewers per stage: institution users, experts and staff members BENCH_REVIEWERS each, admins twice as many (two stages). */
+const REVIEWERS = Number(env.BENCH_REVIEWERS ?? 24);
+const STAGES = 5;
+/** An empty inbox is asked again after BENCH_POLL_MS (250), doubling while it stays empty up to BENCH_POLL_MAX_MS (2000). */
 const POLL_MS = Number(env.BENCH_POLL_MS ?? 250);
+const POLL_MAX_MS = Number(env.BENCH_POLL_MAX_MS ?? 2000);
 const INBOX_PAGE = Number(env.BENCH_INBOX_PAGE ?? 20);
 /** How long either phase may take before the benchmark gives up on it. */
 const MAX_SECONDS = Number(env.BENCH_MAX_SECONDS ?? 1800);
@@ -148,7 +154,7 @@ class WorkQueue<T> {
   }
 }
 
-async function reference(cpu: CpuProbe): Promise<PhaseResult> {
+async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency }> {
   installWorkerRuntime();
   const connection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: TEMPORAL_ADDRESS });
@@ -183,8 +189,9 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult> {
   const caseWorker = await Worker.create({ connection, namespace: 'default', taskQueue: caseQueue, workflowsPath: require.resolve('./noop-case.workflow'), activities: caseActivities });
   const taskWorker = await Worker.create({ connection, namespace: 'default', taskQueue, activities: taskActivities });
   const running = [caseWorker.run(), taskWorker.run()];
-  const senders = ROLES.length * REVIEWERS;
+  const senders = STAGES * REVIEWERS;
   let updateFailures = 0;
+  const updateMs: number[] = [];
   try {
     const before = cpu.read();
     const started = performance.now();
@@ -194,7 +201,9 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult> {
           const d = await decisions.next();
           if (!d) return;
           try {
+            const t = performance.now();
             await client.workflow.getHandle(d.workflowId).executeUpdate(noopDecideUpdate, { args: [{ taskKey: d.taskKey, outcome: 'approve' }], updateId: `decide:${d.taskKey}` });
+            updateMs.push(performance.now() - t);
           } catch (err) {
             updateFailures += 1;
             if (updateFailures <= 5) log(`reference: update failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -224,8 +233,8 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult> {
         await client.workflow.getHandle(`bench-noop-case:${caseId}`).result().catch(() => undefined);
       });
     }
-    const result = { cases: CASES, completed: approvedAt.size, seconds: round1(seconds), casesPerSecond: round3(approvedAt.size / seconds), cpu: used };
-    log(`reference: ${result.completed} of ${CASES} no-op cases completed in ${result.seconds} s → ${result.casesPerSecond} cases/s (update retries ${updateFailures}); CPU s ${JSON.stringify(used)}`);
+    const result = { cases: CASES, completed: approvedAt.size, seconds: round1(seconds), casesPerSecond: round3(approvedAt.size / seconds), cpu: used, update: latency(updateMs) };
+    log(`reference: ${result.completed} of ${CASES} no-op cases completed in ${result.seconds} s → ${result.casesPerSecond} cases/s; Update p50 ${result.update.p50} / p99 ${result.update.p99} ms (retries ${updateFailures}); CPU s ${JSON.stringify(used)}`);
     return result;
   } finally {
     decisions.close();
@@ -267,9 +276,9 @@ interface Answer {
 const counters = { rateLimited: 0, transportErrors: 0 };
 
 /** One request through the gateway; a 429 (the per-client limit) is waited out and retried. */
-async function call(http: HttpPool, who: Actor | null, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Answer> {
+async function call(http: HttpPool, who: Actor | null, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, requestId = randomUUID()): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
-    const headers: Record<string, string> = { 'x-request-id': randomUUID() };
+    const headers: Record<string, string> = { 'x-request-id': requestId };
     if (who) {
       headers.authorization = `Bearer ${who.token}`;
       headers['x-forwarded-for'] = who.address;
@@ -347,6 +356,8 @@ interface ReviewStats {
   completed: Record<string, number>;
   /** Claims lost to a colleague, completions refused (the task was no longer open …), other failures. */
   conflicts: number;
+  /** Completions sent again after a 5xx (same request id). */
+  retried: number;
   failures: Record<string, number>;
 }
 
@@ -370,6 +381,7 @@ function decisionFor(task: Task, experts: Actor[]): { outcome: string; opinion: 
 
 /** One reviewer: list the inbox, claim a task of it, complete it; again until told to stop. */
 async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[], stats: ReviewStats, stop: { done: boolean }): Promise<void> {
+  let idleMs = POLL_MS;
   while (!stop.done) {
     const list = await call(http, me, 'GET', `/api/v1/workbench/tasks?size=${INBOX_PAGE}`);
     stats.inbox[role].push(list.ms);
@@ -380,9 +392,11 @@ async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[],
     }
     const items = (list.body.items ?? []) as Task[];
     if (items.length === 0) {
-      await sleep(POLL_MS / 2 + Math.random() * POLL_MS);
+      await sleep(idleMs / 2 + Math.random() * idleMs);
+      idleMs = Math.min(POLL_MAX_MS, idleMs * 2);
       continue;
     }
+    idleMs = POLL_MS;
     // Colleagues see the same first page: each starts at a random task of it.
     const start = Math.floor(Math.random() * items.length);
     for (let k = 0; k < items.length && !stop.done; k++) {
@@ -401,8 +415,18 @@ async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[],
           continue;
         }
       }
-      const done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision);
-      stats.complete.push(done.ms);
+      // A completion the process could not take in time (503) is sent again with the same
+      // request id, as the API says: it acts once.
+      const requestId = randomUUID();
+      let done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
+      let ms = done.ms;
+      for (let retry = 0; retry < 10 && done.status >= 500 && !stop.done; retry++) {
+        stats.retried += 1;
+        await sleep(500);
+        done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
+        ms += done.ms;
+      }
+      stats.complete.push(ms);
       if (done.status === 200) {
         stats.completed[task.stage] = (stats.completed[task.stage] ?? 0) + 1;
         break;
@@ -425,6 +449,7 @@ interface PlatformResult extends PhaseResult {
   statuses: Record<string, number>;
   certificates: number;
   conflicts: number;
+  completionRetries: number;
   failures: Record<string, number>;
   rateLimited: number;
   transportErrors: number;
@@ -472,11 +497,11 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
 
   const reviewers: Record<Role, Actor[]> = {
     institution: Array.from({ length: REVIEWERS }, () => actor('institution', ['institution'], institutionId)),
-    admin: Array.from({ length: REVIEWERS }, () => actor('staff', ['admin'])),
+    admin: Array.from({ length: 2 * REVIEWERS }, () => actor('staff', ['admin'])),
     expert: Array.from({ length: REVIEWERS }, () => actor('personal', ['personal', 'expert'])),
     staff: Array.from({ length: REVIEWERS }, () => actor('staff', ['staff'])),
   };
-  const stats: ReviewStats = { inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, failures: {} };
+  const stats: ReviewStats = { inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };
 
   const before = cpu.read();
@@ -532,12 +557,13 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
     statuses,
     certificates: certRows[0].n as number,
     conflicts: stats.conflicts,
+    completionRetries: stats.retried,
     failures: stats.failures,
     rateLimited: counters.rateLimited,
     transportErrors: counters.transportErrors,
   };
   log(`platform: ${approved} of ${CASES} applications approved in ${result.seconds} s → ${result.casesPerSecond} cases/s; statuses ${JSON.stringify(statuses)}; certificates ${result.certificates}`);
-  log(`platform: tasks completed ${JSON.stringify(stats.completed)}; claims lost to a colleague ${stats.conflicts}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
+  log(`platform: tasks completed ${JSON.stringify(stats.completed)}; claims lost to a colleague ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
   log(`platform: CPU s ${JSON.stringify(used)}`);
   return result;
 }
@@ -549,7 +575,7 @@ async function main(): Promise<void> {
   const http = new HttpPool(GATEWAY, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
   const cpu = cpuProbe();
   const started = performance.now();
-  log(`certification bench: ${CASES} cases, ${SUBMITTERS} submitters, ${REVIEWERS} reviewers per role (${ROLES.join(', ')}), inbox polled every ${POLL_MS} ms when empty`);
+  log(`certification bench: ${CASES} cases, ${SUBMITTERS} submitters, ${REVIEWERS} reviewers per stage (${ROLES.map((r) => `${r} ${r === 'admin' ? 2 * REVIEWERS : REVIEWERS}`).join(', ')}), inbox polled every ${POLL_MS} ms when empty`);
   try {
     const ref = RUN_REFERENCE ? await reference(cpu) : null;
     const plat = await platform(http, db, cpu);
@@ -558,7 +584,7 @@ async function main(): Promise<void> {
       bench: 'certification',
       cases: CASES,
       submitters: SUBMITTERS,
-      reviewersPerRole: REVIEWERS,
+      reviewersPerStage: REVIEWERS,
       paymentBy: 'institution',
       reference: ref,
       platform: plat,
@@ -571,6 +597,7 @@ async function main(): Promise<void> {
     if (ratio !== null) log(`ratio ${ratio} (goal ≥ 0.7)`);
     log(`inbox GET during the run: p50 ${plat.inbox.p50} ms, p95 ${plat.inbox.p95} ms, p99 ${plat.inbox.p99} ms, max ${plat.inbox.max} ms over ${plat.inbox.n} requests (goal p99 ≤ 50 ms)`);
     for (const r of ROLES) log(`  ${r.padEnd(12)} p50 ${plat.inboxByRole[r].p50} ms, p99 ${plat.inboxByRole[r].p99} ms (${plat.inboxByRole[r].n})`);
+    if (ref) log(`reference Update (no workbench, no gateway) p50 ${ref.update.p50} / p99 ${ref.update.p99} ms`);
     log(`claim p50 ${plat.claim.p50} / p99 ${plat.claim.p99} ms; complete (with the workflow Update) p50 ${plat.complete.p50} / p99 ${plat.complete.p99} ms; submit p50 ${plat.submit.p50} / p99 ${plat.submit.p99} ms`);
     log(JSON.stringify(figures));
     if (RECORD) record(figures);
@@ -586,11 +613,11 @@ function record(f: Record<string, any>): void { // eslint-disable-line @typescri
   const heading = '## Registration applications end to end (`npm run bench:certification`)';
   let text = readFileSync(file, 'utf8');
   if (!text.includes(heading)) {
-    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (17 activities, 5 Updates, 5 timers, 6 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution (no fee step); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway.\n\n| date | cases | submitters / reviewers per role | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
+    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (17 activities, 5 Updates, 5 timers, 6 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution (no fee step); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
   }
   const p = f.platform;
   const services = ['identity', 'exam', 'payment', 'certification', 'workbench', 'gateway'].reduce((n, s) => n + (p.cpu[s] ?? 0), 0);
-  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerRole} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${NOTE} |`;
+  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerStage} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${NOTE} |`;
   const lines = text.split('\n');
   let i = lines.indexOf(heading);
   while (i < lines.length && !lines[i]!.startsWith('|')) i++;
