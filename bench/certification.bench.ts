@@ -54,6 +54,8 @@ const DATABASE_URL = need('CERTHUB_BENCH_DATABASE_URL');
 const JWT_SECRET = need('CERTHUB_BENCH_JWT_SECRET');
 const TEMPORAL_ADDRESS = need('CERTHUB_BENCH_TEMPORAL_ADDRESS');
 const REPO = need('CERTHUB_REPO_ROOT');
+/** The workbench itself, for the probe's requests that bypass the gateway. */
+const WORKBENCH = need('CERTHUB_BENCH_WORKBENCH_URL');
 const CASES = Number(env.BENCH_CASES ?? 1000);
 const SUBMITTERS = Number(env.BENCH_SUBMITTERS ?? 32);
 /** Reviewers per stage: institution users, experts and staff members BENCH_REVIEWERS each, admins twice as many (two stages). */
@@ -67,6 +69,8 @@ const INBOX_PAGE = Number(env.BENCH_INBOX_PAGE ?? 20);
 const MAX_SECONDS = Number(env.BENCH_MAX_SECONDS ?? 1800);
 const RUN_REFERENCE = env.BENCH_REFERENCE !== '0';
 const NOTE = env.BENCH_NOTE ?? '';
+/** Probe rounds per second during phase 2 (each: the inbox through the gateway, the inbox at the workbench, an endpoint without database work). */
+const PROBE_RATE = Number(env.BENCH_PROBE_RATE ?? 4);
 /** BENCH_RECORD=0: print only, no row in docs/benchmarks.md (short runs while developing). */
 const RECORD = env.BENCH_RECORD !== '0';
 const ROLES = ['institution', 'admin', 'expert', 'staff'] as const;
@@ -439,7 +443,51 @@ async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[],
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The probe: where the inbox's time goes
+// ---------------------------------------------------------------------------------------------
+
+interface ProbeSamples {
+  inboxViaGateway: number[];
+  inboxAtWorkbench: number[];
+  noDatabaseViaGateway: number[];
+}
+
+interface ProbeFigures {
+  inboxViaGateway: Latency;
+  inboxAtWorkbench: Latency;
+  noDatabaseViaGateway: Latency;
+}
+
+/**
+ * A staff member's first inbox page through the gateway and straight at the workbench, and the
+ * workbench's catalogue (an endpoint without database work) through the gateway: one round at a
+ * time, `rounds` rounds, or until `stop.done` at `ratePerSecond`.
+ */
+async function probe(http: HttpPool, direct: HttpPool, who: Actor, options: { rounds?: number; ratePerSecond?: number; stop?: { done: boolean } }): Promise<ProbeFigures> {
+  const samples: ProbeSamples = { inboxViaGateway: [], inboxAtWorkbench: [], noDatabaseViaGateway: [] };
+  const path = `/api/v1/workbench/tasks?size=${INBOX_PAGE}`;
+  for (let i = 0; options.rounds === undefined || i < options.rounds; i++) {
+    if (options.stop?.done) break;
+    const t = performance.now();
+    samples.inboxViaGateway.push(expectOk(await call(http, who, 'GET', path)).ms);
+    samples.inboxAtWorkbench.push(expectOk(await call(direct, who, 'GET', path)).ms);
+    samples.noDatabaseViaGateway.push(expectOk(await call(http, who, 'GET', '/api/v1/workbench/catalogue')).ms);
+    if (options.ratePerSecond) await sleep(Math.max(0, 1000 / options.ratePerSecond - (performance.now() - t)));
+  }
+  return { inboxViaGateway: latency(samples.inboxViaGateway), inboxAtWorkbench: latency(samples.inboxAtWorkbench), noDatabaseViaGateway: latency(samples.noDatabaseViaGateway) };
+}
+
+function expectOk(answer: Answer): Answer {
+  if (answer.status !== 200) throw new Error(`probe: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+  return answer;
+}
+
+const probeLine = (p: ProbeFigures) =>
+  `inbox via gateway p50 ${p.inboxViaGateway.p50} / p99 ${p.inboxViaGateway.p99} ms; at the workbench p50 ${p.inboxAtWorkbench.p50} / p99 ${p.inboxAtWorkbench.p99} ms; no-database endpoint via gateway p50 ${p.noDatabaseViaGateway.p50} / p99 ${p.noDatabaseViaGateway.p99} ms (${p.inboxViaGateway.n} rounds)`;
+
 interface PlatformResult extends PhaseResult {
+  probe: ProbeFigures;
   setupSeconds: number;
   submit: Latency;
   inbox: Latency;
@@ -473,7 +521,7 @@ async function adminSession(http: HttpPool): Promise<Actor> {
   return { sub: claims.sub, token, address };
 }
 
-async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<PlatformResult> {
+async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuProbe): Promise<PlatformResult> {
   const admin = await adminSession(http);
   const suffix = randomBytes(4).toString('hex').toUpperCase();
   const institution = expect(
@@ -501,6 +549,7 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
     expert: Array.from({ length: REVIEWERS }, () => actor('personal', ['personal', 'expert'])),
     staff: Array.from({ length: REVIEWERS }, () => actor('staff', ['staff'])),
   };
+  const prober = actor('staff', ['staff']);
   const stats: ReviewStats = { inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };
 
@@ -508,6 +557,7 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
   const started = performance.now();
   const startedAt = Date.now();
   const working = Promise.all(ROLES.flatMap((role) => reviewers[role].map((me) => reviewer(http, role, me, reviewers.expert, stats, stop))));
+  const probing = probe(http, direct, prober, { ratePerSecond: PROBE_RATE, stop });
   const submitMs: number[] = [];
   const submitting = pool(drafts, SUBMITTERS, async (d) => {
     const answer = await call(http, d.applicant, 'POST', `/api/v1/certification/applications/${d.id}/submit`);
@@ -532,6 +582,7 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
   stop.done = true;
   await submitting;
   await working;
+  const probed = await probing;
 
   // The last approval as the database recorded it (the poll above only notices it).
   const { rows: lastRows } = await db.query(
@@ -548,6 +599,7 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
     seconds: round1(seconds),
     casesPerSecond: round3(approved / seconds),
     cpu: used,
+    probe: probed,
     setupSeconds: round1(setupSeconds),
     submit: latency(submitMs),
     inbox: latency(allInbox),
@@ -565,6 +617,7 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
   log(`platform: ${approved} of ${CASES} applications approved in ${result.seconds} s → ${result.casesPerSecond} cases/s; statuses ${JSON.stringify(statuses)}; certificates ${result.certificates}`);
   log(`platform: tasks completed ${JSON.stringify(stats.completed)}; claims lost to a colleague ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
   log(`platform: CPU s ${JSON.stringify(used)}`);
+  log(`platform: probe ${probeLine(probed)}`);
   return result;
 }
 
@@ -573,12 +626,16 @@ async function platform(http: HttpPool, db: PgPool, cpu: CpuProbe): Promise<Plat
 async function main(): Promise<void> {
   const db = new PgPool({ connectionString: DATABASE_URL, max: 2 });
   const http = new HttpPool(GATEWAY, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+  const direct = new HttpPool(WORKBENCH, { connections: 4, pipelining: 1, keepAliveTimeout: 30_000 });
   const cpu = cpuProbe();
   const started = performance.now();
   log(`certification bench: ${CASES} cases, ${SUBMITTERS} submitters, ${REVIEWERS} reviewers per stage (${ROLES.map((r) => `${r} ${r === 'admin' ? 2 * REVIEWERS : REVIEWERS}`).join(', ')}), inbox polled every ${POLL_MS} ms when empty`);
   try {
+    // The same probe on the idle platform first: what the inbox costs without the load.
+    const idle = await probe(http, direct, actor('staff', ['staff']), { rounds: 200 });
+    log(`idle platform: probe ${probeLine(idle)}`);
     const ref = RUN_REFERENCE ? await reference(cpu) : null;
-    const plat = await platform(http, db, cpu);
+    const plat = await platform(http, direct, db, cpu);
     const ratio = ref ? Math.round((plat.casesPerSecond / ref.casesPerSecond) * 100) / 100 : null;
     const figures = {
       bench: 'certification',
@@ -586,6 +643,7 @@ async function main(): Promise<void> {
       submitters: SUBMITTERS,
       reviewersPerStage: REVIEWERS,
       paymentBy: 'institution',
+      idleProbe: idle,
       reference: ref,
       platform: plat,
       ratio,
@@ -596,6 +654,8 @@ async function main(): Promise<void> {
     log(`platform (applications through the gateway and the inbox):    ${plat.casesPerSecond} cases/s`);
     if (ratio !== null) log(`ratio ${ratio} (goal ≥ 0.7)`);
     log(`inbox GET during the run: p50 ${plat.inbox.p50} ms, p95 ${plat.inbox.p95} ms, p99 ${plat.inbox.p99} ms, max ${plat.inbox.max} ms over ${plat.inbox.n} requests (goal p99 ≤ 50 ms)`);
+    log(`probe (${PROBE_RATE}/s during the run): ${probeLine(plat.probe)}`);
+    log(`probe on the idle platform before:    ${probeLine(idle)}`);
     for (const r of ROLES) log(`  ${r.padEnd(12)} p50 ${plat.inboxByRole[r].p50} ms, p99 ${plat.inboxByRole[r].p99} ms (${plat.inboxByRole[r].n})`);
     if (ref) log(`reference Update (no workbench, no gateway) p50 ${ref.update.p50} / p99 ${ref.update.p99} ms`);
     log(`claim p50 ${plat.claim.p50} / p99 ${plat.claim.p99} ms; complete (with the workflow Update) p50 ${plat.complete.p50} / p99 ${plat.complete.p99} ms; submit p50 ${plat.submit.p50} / p99 ${plat.submit.p99} ms`);
@@ -603,6 +663,7 @@ async function main(): Promise<void> {
     if (RECORD) record(figures);
   } finally {
     await http.close();
+    await direct.close();
     await db.end();
   }
 }
@@ -613,11 +674,11 @@ function record(f: Record<string, any>): void { // eslint-disable-line @typescri
   const heading = '## Registration applications end to end (`npm run bench:certification`)';
   let text = readFileSync(file, 'utf8');
   if (!text.includes(heading)) {
-    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (17 activities, 5 Updates, 5 timers, 6 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution (no fee step); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n`;
+    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (17 activities, 5 Updates, 5 timers, 6 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution (no fee step); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway. The probe asks, one request at a time, for a staff member's first inbox page through the gateway and straight at the workbench, and for an endpoint without database work through the gateway: on the idle platform before the phases, and 4 times a second during phase 2.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | probe p99 ms idle → during: inbox via gateway / at workbench / no-database endpoint | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   }
   const p = f.platform;
   const services = ['identity', 'exam', 'payment', 'certification', 'workbench', 'gateway'].reduce((n, s) => n + (p.cpu[s] ?? 0), 0);
-  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerStage} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${NOTE} |`;
+  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerStage} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${f.idleProbe.inboxViaGateway.p99} / ${f.idleProbe.inboxAtWorkbench.p99} / ${f.idleProbe.noDatabaseViaGateway.p99} → ${p.probe.inboxViaGateway.p99} / ${p.probe.inboxAtWorkbench.p99} / ${p.probe.noDatabaseViaGateway.p99} | ${NOTE} |`;
   const lines = text.split('\n');
   let i = lines.indexOf(heading);
   while (i < lines.length && !lines[i]!.startsWith('|')) i++;
