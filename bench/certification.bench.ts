@@ -224,8 +224,11 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
     });
     const startedAll = (performance.now() - started) / 1000;
     log(`reference: ${CASES} workflows started in ${startedAll.toFixed(1)} s`);
-    const timeout = sleep(MAX_SECONDS * 1000).then(() => 'timeout' as const);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), MAX_SECONDS * 1000)));
     const outcome = await Promise.race([approved.then(() => 'done' as const), timeout]);
+    // A pending timer would keep the process alive after the benchmark is done.
+    clearTimeout(timer);
     const last = Math.max(...approvedAt.values(), started);
     const seconds = (last - started) / 1000;
     const used = cpuDelta(before, cpu.read());
