@@ -642,6 +642,11 @@ async function main(): Promise<void> {
     const ref = RUN_REFERENCE ? await reference(cpu) : null;
     const plat = await platform(http, direct, db, cpu);
     const ratio = ref ? Math.round((plat.casesPerSecond / ref.casesPerSecond) * 100) / 100 : null;
+    // CPU seconds per completed case of every process measured (the machine is shared: wall time
+    // moves with other work, CPU per case much less).
+    const perCase = (p: PhaseResult) => round3(Object.values(p.cpu).reduce((a, b) => a + b, 0) / Math.max(1, p.completed));
+    const cpuPerCase = { reference: ref ? perCase(ref) : null, platform: perCase(plat) };
+    const cpuRatio = cpuPerCase.reference !== null ? Math.round((cpuPerCase.reference / cpuPerCase.platform) * 100) / 100 : null;
     const figures = {
       bench: 'certification',
       cases: CASES,
@@ -652,12 +657,15 @@ async function main(): Promise<void> {
       reference: ref,
       platform: plat,
       ratio,
+      cpuPerCase,
+      cpuRatio,
       seconds: Math.round((performance.now() - started) / 1000),
     };
     log('');
     if (ref) log(`reference (no-op case workflow, 17 activities + 5 Updates): ${ref.casesPerSecond} cases/s`);
     log(`platform (applications through the gateway and the inbox):    ${plat.casesPerSecond} cases/s`);
     if (ratio !== null) log(`ratio ${ratio} (goal ≥ 0.7)`);
+    if (cpuRatio !== null) log(`CPU s per case, all processes: reference ${cpuPerCase.reference}, platform ${cpuPerCase.platform} → ratio ${cpuRatio}`);
     log(`inbox GET during the run: p50 ${plat.inbox.p50} ms, p95 ${plat.inbox.p95} ms, p99 ${plat.inbox.p99} ms, max ${plat.inbox.max} ms over ${plat.inbox.n} requests (goal p99 ≤ 50 ms)`);
     log(`probe (${PROBE_RATE}/s during the run): ${probeLine(plat.probe)}`);
     log(`probe on the idle platform before:    ${probeLine(idle)}`);
