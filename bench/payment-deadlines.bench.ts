@@ -20,7 +20,7 @@
  * Prints a table and one JSON line, and appends a row to docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -32,6 +32,7 @@ import { installWorkerRuntime } from '@certhub/temporal';
 import { testEnvironment } from '@certhub/testing';
 import { PaymentHarness } from '../apps/payment/src/testing/payment-harness';
 import { latency, type Latency } from './lib/load';
+import { cpuSeconds, pidListeningOn } from './lib/proc';
 
 const env = process.env;
 const ORDERS = Number(env.BENCH_ORDERS ?? 3000);
@@ -51,44 +52,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Deadlines spread evenly over the window, soonest first (a spike's orders in placing order). */
 function deadlines(t0: number): number[] {
   return Array.from({ length: ORDERS }, (_, i) => t0 + FROM_S * 1000 + Math.round(((TO_S - FROM_S) * 1000 * i) / Math.max(1, ORDERS - 1)));
-}
-
-/** The process listening on a loopback TCP port (Linux /proc), to read its CPU time. */
-function pidListeningOn(port: number): number | null {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]!);
-      }
-    } catch {
-      /* no such table */
-    }
-  }
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return Number(pid);
-      }
-    } catch {
-      /* gone, or not ours */
-    }
-  }
-  return null;
-}
-
-/** CPU seconds (user + system) a process has used so far; 0 when unknown. */
-function cpuSeconds(pid: number | null): number {
-  if (pid === null) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 /** CPU seconds this process and the Temporal server used during `fn`. */

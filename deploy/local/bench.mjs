@@ -23,7 +23,7 @@ if (!existsSync(entry)) {
 /** Benchmarks that need the engines: they get their own database and the test-style environment. */
 const NEEDS_INFRA = new Set(['inbox', 'projection', 'payment-deadlines']);
 /** Benchmarks that drive the whole platform (every service and the gateway as processes) on a database of their own. */
-const NEEDS_PLATFORM = new Set(['registration']);
+const NEEDS_PLATFORM = new Set(['registration', 'certification']);
 if (NEEDS_PLATFORM.has(name)) {
   const { startInfra } = await import('./infra/index.mjs');
   const { startPlatform } = await import('./platform.mjs');
@@ -39,6 +39,8 @@ if (NEEDS_PLATFORM.has(name)) {
         ...process.env,
         CERTHUB_BENCH_GATEWAY_URL: platform.gatewayUrl,
         CERTHUB_BENCH_DATABASE_URL: platform.databaseUrl,
+        CERTHUB_BENCH_TEMPORAL_ADDRESS: infra.temporal.address,
+        CERTHUB_BENCH_WORKBENCH_URL: platform.env.WORKBENCH_SERVICE_URL,
         CERTHUB_BENCH_JWT_SECRET: platform.secrets.jwtSecret,
         CERTHUB_BENCH_ADMIN_PASSWORD: platform.secrets.adminPassword,
         CERTHUB_BENCH_PGBENCH: pgbench.bin,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WorkbenchTopics, type TaskAction } from '@certhub/contracts';
 import {
@@ -472,6 +472,12 @@ export class TaskService {
       return WorkbenchErrors.error('TASK_NOT_OPEN');
     }
     if (err instanceof WorkflowNotFoundError) return WorkbenchErrors.error('TASK_CASE_CLOSED');
+    // The Update was not processed within the call's deadline (the workflow's worker or the
+    // server busy): whether it was taken is unknown, so the client retries with the same request id.
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      this.logger.warn('the workflow did not take the completion in time; the client may retry with the same request id', { taskId: task.id });
+      return WorkbenchErrors.error('TASK_PROCESS_UNAVAILABLE');
+    }
     const name = (err as { name?: string }).name;
     if (name === 'ServiceError' || name === 'ConnectionError' || name === 'GrpcError') {
       this.logger.warn('sending a completion failed; the client may retry with the same request id', { taskId: task.id, err });
