@@ -6,12 +6,13 @@
  * Two phases on the same Temporal server, in the same run:
  *
  *   1. reference: BENCH_CASES (1,000) no-op case workflows (bench/noop-case.workflow.ts: the same
- *      17 activities, 5 completion Updates, 5 due-date timers and 6 search-attribute upserts as one
+ *      20 activities, 5 completion Updates, a fee child workflow with its settled Signal, 6 due-date timers and 9 search-attribute upserts as one
  *      application's happy path, the activities doing nothing) on task queues of their own, with
  *      the benchmark's own workers; started BENCH_SUBMITTERS (32) at a time; each task's Update is
  *      sent as soon as the task exists, by as many senders as there are reviewers in phase 2;
  *   2. platform: BENCH_CASES registration applications (trainee QMS auditor, paid by the
- *      institution, so there is no fee step), each of its own applicant. Their drafts — form and
+ *      institution: BENCH_PAYERS (= reviewers per stage) of its users list its pending fees and pay
+ *      them online at the sandbox provider), each of its own applicant. Their drafts — form and
  *      the three required records, through the gateway — are made before the clock starts; the
  *      clock starts at the first submit. BENCH_SUBMITTERS clients submit them all through the
  *      gateway while BENCH_REVIEWERS (24) reviewers per stage (so twice as many admins, who have
@@ -41,7 +42,7 @@ import { signAccessToken, type Caller } from '@certhub/service-kit';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { latency, type Latency } from './lib/load';
 import { cpuSeconds, pidListeningOn, treeCpuSeconds } from './lib/proc';
-import { noopDecideUpdate, type NoopCaseActivities, type NoopCaseInput, type NoopTaskActivities } from './noop-case.workflow';
+import { noopDecideUpdate, noopFeeSettledSignal, type NoopCaseActivities, type NoopCaseInput, type NoopFeeActivities, type NoopTaskActivities } from './noop-case.workflow';
 
 const env = process.env;
 const need = (name: string): string => {
@@ -60,6 +61,8 @@ const CASES = Number(env.BENCH_CASES ?? 1000);
 const SUBMITTERS = Number(env.BENCH_SUBMITTERS ?? 32);
 /** Reviewers per stage: institution users, experts and staff members BENCH_REVIEWERS each, admins twice as many (two stages). */
 const REVIEWERS = Number(env.BENCH_REVIEWERS ?? 24);
+/** Users of the institution who pay its registration fees online (the sandbox provider), as many as there are reviewers per stage. */
+const PAYERS = Number(env.BENCH_PAYERS ?? REVIEWERS);
 const STAGES = 5;
 /** An empty inbox is asked again after BENCH_POLL_MS (250), doubling while it stays empty up to BENCH_POLL_MAX_MS (2000). */
 const POLL_MS = Number(env.BENCH_POLL_MS ?? 250);
@@ -166,7 +169,9 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
   const suffix = randomBytes(4).toString('hex');
   const caseQueue = `bench-noop-case-${suffix}`;
   const taskQueue = `bench-noop-tasks-${suffix}`;
-  const decisions = new WorkQueue<{ workflowId: string; taskKey: string }>();
+  const feeQueue = `bench-noop-payment-${suffix}`;
+  // What the senders do: a task's completion Update (a reviewer), or a fee's settled Signal (the institution paid).
+  const decisions = new WorkQueue<{ workflowId: string; taskKey: string | null }>();
   const approvedAt = new Map<string, number>();
   let allApproved: () => void = () => undefined;
   const approved = new Promise<void>((resolve) => (allApproved = resolve));
@@ -174,7 +179,7 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
   const caseActivities: NoopCaseActivities = {
     loadApplication: async () => ({ records: [randomUUID(), randomUUID(), randomUUID()] }),
     recordStep: async (caseId, step) => {
-      if (step === 5 && !approvedAt.has(caseId)) {
+      if (step === STAGES && !approvedAt.has(caseId)) {
         approvedAt.set(caseId, performance.now());
         if (approvedAt.size === CASES) allApproved();
       }
@@ -188,11 +193,19 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
     },
     closeTask: async () => undefined,
   };
+  const feeActivities: NoopFeeActivities = {
+    openFee: async (workflowId) => {
+      decisions.push({ workflowId, taskKey: null });
+    },
+    readFee: async () => ({ status: 'paid' }),
+  };
   // The same split as the platform: case activities and workflows on one worker, the task
   // activities on another task queue (the workbench's worker in the platform).
   const caseWorker = await Worker.create({ connection, namespace: 'default', taskQueue: caseQueue, workflowsPath: require.resolve('./noop-case.workflow'), activities: caseActivities });
   const taskWorker = await Worker.create({ connection, namespace: 'default', taskQueue, activities: taskActivities });
-  const running = [caseWorker.run(), taskWorker.run()];
+  // The fee child and its activities: the payment service's worker in the platform.
+  const feeWorker = await Worker.create({ connection, namespace: 'default', taskQueue: feeQueue, workflowsPath: require.resolve('./noop-case.workflow'), activities: feeActivities });
+  const running = [caseWorker.run(), taskWorker.run(), feeWorker.run()];
   const senders = STAGES * REVIEWERS;
   let updateFailures = 0;
   const updateMs: number[] = [];
@@ -206,7 +219,8 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
           if (!d) return;
           try {
             const t = performance.now();
-            await client.workflow.getHandle(d.workflowId).executeUpdate(noopDecideUpdate, { args: [{ taskKey: d.taskKey, outcome: 'approve' }], updateId: `decide:${d.taskKey}` });
+            if (d.taskKey === null) await client.workflow.getHandle(d.workflowId).signal(noopFeeSettledSignal);
+            else await client.workflow.getHandle(d.workflowId).executeUpdate(noopDecideUpdate, { args: [{ taskKey: d.taskKey, outcome: 'approve' }], updateId: `decide:${d.taskKey}` });
             updateMs.push(performance.now() - t);
           } catch (err) {
             updateFailures += 1;
@@ -219,7 +233,7 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
     );
     const ids = Array.from({ length: CASES }, () => randomUUID());
     await pool(ids, SUBMITTERS, async (caseId, i) => {
-      const input: NoopCaseInput = { caseId, businessNo: `9${String(i).padStart(13, '0')}`, taskQueue, dueMs: 5 * 24 * 3600_000 };
+      const input: NoopCaseInput = { caseId, businessNo: `9${String(i).padStart(13, '0')}`, taskQueue, feeQueue, dueMs: 5 * 24 * 3600_000 };
       await client.workflow.start('noopCaseWorkflow', { taskQueue: caseQueue, workflowId: `bench-noop-case:${caseId}`, args: [input] });
     });
     const startedAll = (performance.now() - started) / 1000;
@@ -247,6 +261,7 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
     decisions.close();
     caseWorker.shutdown();
     taskWorker.shutdown();
+    feeWorker.shutdown();
     await Promise.all(running);
     await connection.close();
     await clientConnection.close();
@@ -357,6 +372,9 @@ interface Task {
 }
 
 interface ReviewStats {
+  /** Fees the institution paid (colleagues skip a fee one of them paid: its confirmation may still be on the way), and how long listing, starting and paying one took. */
+  paid: Set<string>;
+  pay: number[];
   inbox: Record<Role, number[]>;
   claim: number[];
   complete: number[];
@@ -383,6 +401,40 @@ function decisionFor(task: Task, experts: Actor[]): { outcome: string; opinion: 
       return { outcome: 'approve', opinion: '批准注册' };
     default:
       return null;
+  }
+}
+
+/** One payer of the institution: list its pending fees, start an online payment of one, pay it at the sandbox provider; again until told to stop. */
+async function payer(http: HttpPool, me: Actor, stats: ReviewStats, stop: { done: boolean }): Promise<void> {
+  let idleMs = POLL_MS;
+  const fail = (key: string) => (stats.failures[key] = (stats.failures[key] ?? 0) + 1);
+  while (!stop.done) {
+    const list = await call(http, me, 'GET', '/api/v1/payment/fees?status=pending');
+    if (list.status !== 200) {
+      fail(`fees ${list.status}`);
+      await sleep(POLL_MS);
+      continue;
+    }
+    const items = ((list.body.items ?? []) as Array<{ feeId: string }>).filter((f) => !stats.paid.has(f.feeId));
+    if (items.length === 0) {
+      await sleep(idleMs / 2 + Math.random() * idleMs);
+      idleMs = Math.min(POLL_MAX_MS, idleMs * 2);
+      continue;
+    }
+    idleMs = POLL_MS;
+    // Colleagues see the same list: each takes a random fee of it.
+    const fee = items[Math.floor(Math.random() * items.length)]!;
+    const started = await call(http, me, 'POST', `/api/v1/payment/fees/${fee.feeId}/payments`);
+    if (started.status !== 201) {
+      if (started.status === 409) stats.conflicts += 1;
+      else fail(`pay ${started.status} ${started.body.code ?? ''}`);
+      continue;
+    }
+    const paid = await call(http, me, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`);
+    stats.pay.push(list.ms + started.ms + paid.ms);
+    if (paid.status === 200) stats.paid.add(fee.feeId);
+    else if (paid.status === 409) stats.conflicts += 1;
+    else fail(`sandbox pay ${paid.status} ${paid.body.code ?? ''}`);
   }
 }
 
@@ -555,13 +607,17 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     staff: Array.from({ length: REVIEWERS }, () => actor('staff', ['staff'])),
   };
   const prober = actor('staff', ['staff']);
-  const stats: ReviewStats = { inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
+  const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };
 
   const before = cpu.read();
   const started = performance.now();
   const startedAt = Date.now();
-  const working = Promise.all(ROLES.flatMap((role) => reviewers[role].map((me) => reviewer(http, role, me, reviewers.expert, stats, stop))));
+  const payers = Array.from({ length: PAYERS }, () => actor('institution', ['institution'], institutionId));
+  const working = Promise.all([
+    ...ROLES.flatMap((role) => reviewers[role].map((me) => reviewer(http, role, me, reviewers.expert, stats, stop))),
+    ...payers.map((me) => payer(http, me, stats, stop)),
+  ]);
   const probing = probe(http, direct, prober, { ratePerSecond: PROBE_RATE, stop });
   const submitMs: number[] = [];
   const submitting = pool(drafts, SUBMITTERS, async (d) => {
@@ -620,6 +676,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     transportErrors: counters.transportErrors,
   };
   log(`platform: ${approved} of ${CASES} applications approved in ${result.seconds} s → ${result.casesPerSecond} cases/s; statuses ${JSON.stringify(statuses)}; certificates ${result.certificates}`);
+  log(`platform: fees paid by the institution ${stats.paid.size} (list + start + pay p50 ${latency(stats.pay).p50} / p99 ${latency(stats.pay).p99} ms)`);
   log(`platform: tasks completed ${JSON.stringify(stats.completed)}; claims lost to a colleague ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
   log(`platform: CPU s ${JSON.stringify(used)}`);
   log(`platform: probe ${probeLine(probed)}`);
@@ -662,7 +719,7 @@ async function main(): Promise<void> {
       seconds: Math.round((performance.now() - started) / 1000),
     };
     log('');
-    if (ref) log(`reference (no-op case workflow, 17 activities + 5 Updates): ${ref.casesPerSecond} cases/s`);
+    if (ref) log(`reference (no-op case workflow, 20 activities + 5 Updates + a fee child): ${ref.casesPerSecond} cases/s`);
     log(`platform (applications through the gateway and the inbox):    ${plat.casesPerSecond} cases/s`);
     if (ratio !== null) log(`ratio ${ratio} (goal ≥ 0.7)`);
     if (cpuRatio !== null) log(`CPU s per case, all processes: reference ${cpuPerCase.reference}, platform ${cpuPerCase.platform} → ratio ${cpuRatio}`);
@@ -687,7 +744,7 @@ function record(f: Record<string, any>): void { // eslint-disable-line @typescri
   const heading = '## Registration applications end to end (`npm run bench:certification`)';
   let text = readFileSync(file, 'utf8');
   if (!text.includes(heading)) {
-    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (17 activities, 5 Updates, 5 timers, 6 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution (no fee step); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway. The probe asks, one request at a time, for a staff member's first inbox page through the gateway and straight at the workbench, and for an endpoint without database work through the gateway: on the idle platform before the phases, and 4 times a second during phase 2.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | probe p99 ms idle → during: inbox via gateway / at workbench / no-database endpoint | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
+    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (20 activities, 5 Updates, a fee child with its Signal, 6 timers, 9 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution online (its users pay the fees at the sandbox provider); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway. The probe asks, one request at a time, for a staff member's first inbox page through the gateway and straight at the workbench, and for an endpoint without database work through the gateway: on the idle platform before the phases, and 4 times a second during phase 2.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | probe p99 ms idle → during: inbox via gateway / at workbench / no-database endpoint | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   }
   const p = f.platform;
   const services = ['identity', 'exam', 'payment', 'certification', 'workbench', 'gateway'].reduce((n, s) => n + (p.cpu[s] ?? 0), 0);

@@ -254,8 +254,7 @@ export class ApplicationService {
    * is not reachable.
    */
   async submit(id: string, applicantId: string, authorization?: string) {
-    // The holder's name for the certificate (CE-9), as identity has it now; asked before the transaction.
-    const applicantName = authorization === undefined ? null : (await this.identity.profile(authorization)).realName;
+    const applicantName = await this.holderName(applicantId, authorization);
     const outcome = await this.dataSource.transaction(async (manager) => {
       const row = await this.owned(manager, id, applicantId, true);
       if (row.status === 'submitted') return { row, replayed: true };
@@ -322,6 +321,22 @@ export class ApplicationService {
     const hasWorkflow = outcome.workflow_round > 0;
     if (hasWorkflow && outcome.workflow_round < outcome.round) await this.starter.deliver(id);
     return { id, businessNo: outcome.business_no, status: 'withdrawn' as const, stage: outcome.stage, round: outcome.round, workflowId: hasWorkflow ? certApplicationWorkflowId(id) : null };
+  }
+
+  /**
+   * The holder's name for the certificate (CE-9: the public query matches number and name), as
+   * identity has it at the submit; asked before the transaction. The submit does not wait for
+   * identity: when it cannot answer, the name stays as the last submit stored it (null at first)
+   * and a certificate issued without one is not found by the public query until it is set.
+   */
+  private async holderName(applicantId: string, authorization: string | undefined): Promise<string | null> {
+    if (authorization === undefined) return null;
+    try {
+      return (await this.identity.profile(authorization)).realName;
+    } catch (err) {
+      this.logger.warn('the applicant\'s name could not be read from identity at the submit; kept as it was', { applicationOwner: applicantId, err: err instanceof Error ? err.message : String(err) });
+      return null;
+    }
   }
 
   // ---- the form ----
