@@ -31,8 +31,6 @@
  * Prints a summary and one JSON line, and appends a row to docs/benchmarks.md.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -43,13 +41,10 @@ import { installWorkerRuntime } from '@certhub/temporal';
 import { latency, type Latency } from './lib/load';
 import { cpuSeconds, pidListeningOn, treeCpuSeconds } from './lib/proc';
 import { noopDecideUpdate, noopFeeSettledSignal, type NoopCaseActivities, type NoopCaseInput, type NoopFeeActivities, type NoopTaskActivities } from './noop-case.workflow';
+import { appendBenchmarkRow, benchEnv, runDate } from './lib/report';
 
 const env = process.env;
-const need = (name: string): string => {
-  const v = env[name];
-  if (!v) throw new Error(`${name} is not set: run this through \`npm run bench:certification\``);
-  return v;
-};
+const need = benchEnv('certification');
 const GATEWAY = need('CERTHUB_BENCH_GATEWAY_URL');
 const DATABASE_URL = need('CERTHUB_BENCH_DATABASE_URL');
 const JWT_SECRET = need('CERTHUB_BENCH_JWT_SECRET');
@@ -740,21 +735,13 @@ async function main(): Promise<void> {
 
 /** Adds the run as a row of the table in docs/benchmarks.md (the section is created on the first run). */
 function record(f: Record<string, any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const file = join(REPO, 'docs', 'benchmarks.md');
   const heading = '## Registration applications end to end (`npm run bench:certification`)';
-  let text = readFileSync(file, 'utf8');
-  if (!text.includes(heading)) {
-    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (20 activities, 5 Updates, a fee child with its Signal, 6 timers, 9 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution online (its users pay the fees at the sandbox provider); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway. The probe asks, one request at a time, for a staff member's first inbox page through the gateway and straight at the workbench, and for an endpoint without database work through the gateway: on the idle platform before the phases, and 4 times a second during phase 2.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | probe p99 ms idle → during: inbox via gateway / at workbench / no-database endpoint | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
-  }
+  const head =
+    `Rows are written by the benchmark itself, one per run (bench/certification.bench.ts says what each phase does). Reference: a no-op case workflow with the same Temporal work as one application (20 activities, 5 Updates, a fee child with its Signal, 6 timers, 9 search-attribute upserts) on the same Temporal server in the same run. Applications are paid by the institution online (its users pay the fees at the sandbox provider); drafts are made before the clock starts, which starts at the first submit. CPU = seconds used during the timed part by the Temporal server / PostgreSQL / all services and the gateway. The probe asks, one request at a time, for a staff member's first inbox page through the gateway and straight at the workbench, and for an endpoint without database work through the gateway: on the idle platform before the phases, and 4 times a second during phase 2.\n\n| date | cases | submitters / reviewers per stage | reference cases/s | platform cases/s | ratio (goal ≥ 0.7) | inbox p50 / p99 ms (goal p99 ≤ 50) | complete p50 / p99 ms | CPU s reference: Temporal / bench | CPU s platform: Temporal / Postgres / services | probe p99 ms idle → during: inbox via gateway / at workbench / no-database endpoint | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   const p = f.platform;
   const services = ['identity', 'exam', 'payment', 'certification', 'workbench', 'gateway'].reduce((n, s) => n + (p.cpu[s] ?? 0), 0);
-  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerStage} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${f.idleProbe.inboxViaGateway.p99} / ${f.idleProbe.inboxAtWorkbench.p99} / ${f.idleProbe.noDatabaseViaGateway.p99} → ${p.probe.inboxViaGateway.p99} / ${p.probe.inboxAtWorkbench.p99} / ${p.probe.noDatabaseViaGateway.p99} | ${NOTE} |`;
-  const lines = text.split('\n');
-  let i = lines.indexOf(heading);
-  while (i < lines.length && !lines[i]!.startsWith('|')) i++;
-  while (i < lines.length && lines[i]!.startsWith('|')) i++;
-  lines.splice(i, 0, row);
-  writeFileSync(file, lines.join('\n'));
+  const row = `| ${runDate()} | ${p.completed}/${f.cases} | ${f.submitters} / ${f.reviewersPerStage} | ${f.reference?.casesPerSecond ?? '–'} | ${p.casesPerSecond} | ${f.ratio ?? '–'} | ${p.inbox.p50} / ${p.inbox.p99} | ${p.complete.p50} / ${p.complete.p99} | ${f.reference ? `${f.reference.cpu.temporal} / ${f.reference.cpu.bench}` : '–'} | ${p.cpu.temporal} / ${p.cpu.postgres} / ${round1(services)} | ${f.idleProbe.inboxViaGateway.p99} / ${f.idleProbe.inboxAtWorkbench.p99} / ${f.idleProbe.noDatabaseViaGateway.p99} → ${p.probe.inboxViaGateway.p99} / ${p.probe.inboxAtWorkbench.p99} / ${p.probe.noDatabaseViaGateway.p99} | ${NOTE} |`;
+  appendBenchmarkRow(REPO, heading, head, row);
 }
 
 main().catch((err: unknown) => {

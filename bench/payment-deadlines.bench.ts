@@ -20,8 +20,6 @@
  * Prints a table and one JSON line, and appends a row to docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -33,6 +31,7 @@ import { testEnvironment } from '@certhub/testing';
 import { PaymentHarness } from '../apps/payment/src/testing/payment-harness';
 import { latency, type Latency } from './lib/load';
 import { cpuSeconds, pidListeningOn } from './lib/proc';
+import { appendBenchmarkRow, runDate } from './lib/report';
 
 const env = process.env;
 const ORDERS = Number(env.BENCH_ORDERS ?? 3000);
@@ -305,26 +304,17 @@ async function main(): Promise<void> {
 
 /** Adds the run as a row of its table in docs/benchmarks.md (the section is created on the first run). */
 function record(f: { orders: number; window: number[]; reference: Phase | null; payment: PaymentPhase }): void {
-  const file = join(testEnvironment().repoRoot, 'docs', 'benchmarks.md');
   const heading = '## Payment deadlines after a spike (`npm run bench:deadlines`)';
-  let text = readFileSync(file, 'utf8');
-  if (!text.includes(heading)) {
-    text =
-      `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/payment-deadlines.bench.ts says what it does). ` +
+  const head =
+    `Rows are written by the benchmark itself, one per run (bench/payment-deadlines.bench.ts says what it does). ` +
       `Lateness = when the deadline was acted on − the deadline; the reference is bare workflows sleeping until the same deadlines on the same Temporal server in the same run.\n\n` +
       `| date | orders | window s | reference drain s | reference late p50 / p99 / max ms | drain s | late p50 / p99 / max ms (goal p99 ≤ 2000) | not settled | expired although paid | workflows closed s | CPU s service / Temporal | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
-  }
   const r = f.reference;
   const p = f.payment;
   const row =
-    `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${f.orders} | ${f.window.join('–')} | ${r ? r.drainSeconds.toFixed(1) : '–'} | ` +
+    `| ${runDate()} | ${f.orders} | ${f.window.join('–')} | ${r ? r.drainSeconds.toFixed(1) : '–'} | ` +
     `${r ? `${r.late.p50} / ${r.late.p99} / ${r.late.max}` : '–'} | ${p.drainSeconds} | ${p.late.p50} / ${p.late.p99} / ${p.late.max} | ${p.missing} | ${p.expiredAlthoughPaid} | ${p.workflowsClosedSeconds ?? '–'} | ${p.cpu ? `${p.cpu.bench} / ${p.cpu.temporal}` : '–'} | ${NOTE} |`;
-  const lines = text.split('\n');
-  let i = lines.indexOf(heading);
-  while (i < lines.length && !lines[i]!.startsWith('|')) i++;
-  while (i < lines.length && lines[i]!.startsWith('|')) i++;
-  lines.splice(i, 0, row);
-  writeFileSync(file, lines.join('\n'));
+  appendBenchmarkRow(testEnvironment().repoRoot, heading, head, row);
 }
 
 main().catch((err: unknown) => {

@@ -23,7 +23,7 @@
  * Prints a table and one JSON line, and appends the run to docs/benchmarks.md.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool as PgPool } from 'pg';
@@ -31,13 +31,10 @@ import { Pool as HttpPool } from 'undici';
 import { signAccessToken, type Caller } from '@certhub/service-kit';
 import { closedLoop, openLoop, type LoadResult } from './lib/load';
 import { runPgbench, type PgbenchResult } from './lib/pgbench';
+import { appendBenchmarkRow, benchEnv, runDate } from './lib/report';
 
 const env = process.env;
-const need = (name: string): string => {
-  const v = env[name];
-  if (!v) throw new Error(`${name} is not set: run this through \`npm run bench:registration\``);
-  return v;
-};
+const need = benchEnv('registration');
 const GATEWAY = need('CERTHUB_BENCH_GATEWAY_URL');
 const DATABASE_URL = need('CERTHUB_BENCH_DATABASE_URL');
 const JWT_SECRET = need('CERTHUB_BENCH_JWT_SECRET');
@@ -368,20 +365,11 @@ function summary(r: LoadResult) {
 
 /** Adds the run as a row of the table in docs/benchmarks.md (the section is created on the first run). */
 function record(f: Record<string, any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const file = join(REPO, 'docs', 'benchmarks.md');
   const heading = '## Registration opening (`npm run bench:registration`)';
-  let text = readFileSync(file, 'utf8');
-  if (!text.includes(heading)) {
-    text = `${text.trimEnd()}\n\n${heading}\n\nRows are written by the benchmark itself, one per run (bench/registration.bench.ts says what each phase does).\n\n| date | clients | peak orders/s | pgbench orders/s | ratio (≥ 0.5) | p99 at 80 % ms (≤ 100) | goodput at 10 × / peak (≥ 0.9) | 429 p99 ms (≤ 5) client / gateway | 429 share | sell-out | oversold | drain s | expiry late p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
-  }
-  const row = `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${f.clients} | ${f.peak.ordersPerSecond} | ${f.reference.tps} | ${f.ratio} | ${f.steady.admitted.p99} | ${f.overload.goodputOfPeak} | ${f.overload.refused.p99} / ${f.overload.gatewayRefusalMs.p99} | ${f.overload.refusedShare} | ${f.sellout.orders}/${f.sellout.quota} | ${f.invariants.oversold} | ${f.drain.seconds} | ${f.expiry.lateP99Ms} |`;
-  // The row goes after the last row of this section's table.
-  const lines = text.split('\n');
-  let i = lines.indexOf(heading);
-  while (i < lines.length && !lines[i]!.startsWith('|')) i++;
-  while (i < lines.length && lines[i]!.startsWith('|')) i++;
-  lines.splice(i, 0, row);
-  writeFileSync(file, lines.join('\n'));
+  const head =
+    `Rows are written by the benchmark itself, one per run (bench/registration.bench.ts says what each phase does).\n\n| date | clients | peak orders/s | pgbench orders/s | ratio (≥ 0.5) | p99 at 80 % ms (≤ 100) | goodput at 10 × / peak (≥ 0.9) | 429 p99 ms (≤ 5) client / gateway | 429 share | sell-out | oversold | drain s | expiry late p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
+  const row = `| ${runDate()} | ${f.clients} | ${f.peak.ordersPerSecond} | ${f.reference.tps} | ${f.ratio} | ${f.steady.admitted.p99} | ${f.overload.goodputOfPeak} | ${f.overload.refused.p99} / ${f.overload.gatewayRefusalMs.p99} | ${f.overload.refusedShare} | ${f.sellout.orders}/${f.sellout.quota} | ${f.invariants.oversold} | ${f.drain.seconds} | ${f.expiry.lateP99Ms} |`;
+  appendBenchmarkRow(REPO, heading, head, row);
 }
 
 main().catch((err: unknown) => {
