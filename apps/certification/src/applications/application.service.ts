@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { nextBusinessNumber, OutboxWriter, sqlRows, uniqueViolation } from '@certhub/persistence';
 import { certApplicationWorkflowId } from '@certhub/workflows-certification';
-import { appendApplicationCase, applicationItemName, stageName, type ApplicationCaseState } from '../cases/application-case';
+import { appendApplicationCase, applicationCaseState, applicationItemName, stageName, type ApplicationRow } from '../cases/application-case';
 import { CertificationConfig } from '../certification.config';
 import { CertificationErrors } from '../certification.errors';
 import { applicationDueAt, CertificationCalendar } from '../process/application.activities';
@@ -22,34 +22,11 @@ import {
   type RecordKind,
 } from './application-catalogue';
 import type { ApplicationFormDto, LibraryCopyItemDto } from './application.dtos';
-import { isEditable, OPEN_STATUSES, type ApplicationStatus } from './application.entities';
+import { isEditable, OPEN_STATUSES } from './application.entities';
 import { formFromDto } from './form-rules';
 import { gradeName, incompleteError, submissionReadiness, type ApplicationForm, type FormRecord } from './readiness';
 import { validRecord, type RecordData } from './records';
 
-export interface ApplicationRow {
-  id: string;
-  applicant_id: string;
-  business_no: string;
-  status: ApplicationStatus;
-  stage: string;
-  application_type: string | null;
-  grade: string | null;
-  field: string | null;
-  kind: string | null;
-  specialty: string | null;
-  narrow_scope: boolean | null;
-  payment_by: string | null;
-  institution_id: string | null;
-  institution_name: string | null;
-  create_key: string | null;
-  submitted_at: Date | null;
-  round: number;
-  returned_from: string | null;
-  workflow_round: number;
-  created_at: Date;
-  updated_at: Date;
-}
 
 interface RecordRow {
   id: string;
@@ -73,16 +50,6 @@ const formOf = (r: ApplicationRow): ApplicationForm => ({
   institutionId: r.institution_id,
 });
 
-const caseState = (r: ApplicationRow): ApplicationCaseState => ({
-  id: r.id,
-  businessNo: r.business_no,
-  applicantId: r.applicant_id,
-  status: r.status,
-  stage: r.stage,
-  applicationType: r.application_type,
-  field: r.field,
-  submittedAt: r.submitted_at,
-});
 
 const named = (n: Named | null | undefined) => (n ? { nameZh: n.zh, nameEn: n.en } : null);
 const lookup = (catalogue: Record<string, Named>, code: string | null) => (code && Object.prototype.hasOwnProperty.call(catalogue, code) ? catalogue[code] : null);
@@ -274,7 +241,7 @@ export class ApplicationService {
         [id, first ? 'submitted' : 'resubmitted', applicantId, row.status, stage, updated!.round],
       );
       const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, id, this.logger);
-      await appendApplicationCase(manager, this.outbox, caseState(updated!), {
+      await appendApplicationCase(manager, this.outbox, applicationCaseState(updated!), {
         milestone: first ? 'submitted' : 'resubmitted',
         dueAt,
         institutionId: updated!.institution_id,
@@ -309,7 +276,7 @@ export class ApplicationService {
         `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, round) VALUES ($1, 'withdrawn', $2, $3, 'withdrawn', $4, $5)`,
         [id, applicantId, row.status, row.stage, row.round],
       );
-      await appendApplicationCase(manager, this.outbox, caseState(updated!), {
+      await appendApplicationCase(manager, this.outbox, applicationCaseState(updated!), {
         milestone: 'withdrawn',
         dueAt: null,
         // A draft was never routed to the institution; a returned case was.
@@ -400,7 +367,7 @@ export class ApplicationService {
           `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage) VALUES ($1, 'created', $2, NULL, 'draft', 'draft')`,
           [id, applicantId],
         );
-        await appendApplicationCase(manager, this.outbox, caseState(row!));
+        await appendApplicationCase(manager, this.outbox, applicationCaseState(row!));
         return { id, businessNo, replayed: false };
       });
     } catch (err) {
@@ -434,7 +401,7 @@ export class ApplicationService {
         // My items shows the item name: a new event only when it changed (no history entry per keystroke).
         const nameBefore = applicationItemName(before.application_type, before.field);
         const nameAfter = applicationItemName(after!.application_type, after!.field);
-        if (nameBefore.zh !== nameAfter.zh) await appendApplicationCase(manager, this.outbox, caseState(after!));
+        if (nameBefore.zh !== nameAfter.zh) await appendApplicationCase(manager, this.outbox, applicationCaseState(after!));
         return this.viewOf(manager, after!);
       });
     } catch (err) {

@@ -44,6 +44,46 @@ export function itemStatus(status: ApplicationStatus): CaseItemStatus {
   return 'done';
 }
 
+/** An `application` row as `SELECT *` returns it (the columns the service and the workflow's activities read). */
+export interface ApplicationRow {
+  id: string;
+  applicant_id: string;
+  business_no: string;
+  status: ApplicationStatus;
+  stage: string;
+  application_type: string | null;
+  grade: string | null;
+  field: string | null;
+  kind: string | null;
+  specialty: string | null;
+  narrow_scope: boolean | null;
+  payment_by: string | null;
+  institution_id: string | null;
+  institution_name: string | null;
+  applicant_name: string | null;
+  create_key: string | null;
+  submitted_at: Date | null;
+  round: number;
+  returned_from: string | null;
+  workflow_round: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What the case event of an application needs of its row. */
+export function applicationCaseState(r: ApplicationRow): ApplicationCaseState {
+  return {
+    id: r.id,
+    businessNo: r.business_no,
+    applicantId: r.applicant_id,
+    status: r.status,
+    stage: r.stage,
+    applicationType: r.application_type,
+    field: r.field,
+    submittedAt: r.submitted_at,
+  };
+}
+
 export interface ApplicationCaseState {
   id: string;
   businessNo: string;

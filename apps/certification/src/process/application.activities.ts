@@ -5,11 +5,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { CertificationTopics } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
-import { caseClock, UnknownCalendarYearError, type WorkCalendar } from '@certhub/workdays';
+import type { WorkCalendar } from '@certhub/workdays';
 import type { ApplicationSnapshot, CertificationActivities, IssuedCertificate, RecordStepInput, RectificationExpiry } from '@certhub/workflows-certification';
 import { APPLICATION_TYPES, registrationFeeFen, RECORD_KINDS, type ApplicationType } from '../applications/application-catalogue';
-import type { ApplicationStatus } from '../applications/application.entities';
-import { appendApplicationCase, applicationItemName } from '../cases/application-case';
+import { appendApplicationCase, applicationCaseState, applicationItemName, type ApplicationRow } from '../cases/application-case';
+import { deadlineFromHistory } from '../cases/case-deadline';
 import { CertificationConfig } from '../certification.config';
 
 /** The official working-day calendar of this service (injected so tests and operators may extend it). */
@@ -19,35 +19,7 @@ export abstract class CertificationCalendar {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface ProcessRow {
-  id: string;
-  applicant_id: string;
-  business_no: string;
-  status: ApplicationStatus;
-  stage: string;
-  application_type: string | null;
-  grade: string | null;
-  field: string | null;
-  payment_by: string | null;
-  institution_id: string | null;
-  institution_name: string | null;
-  applicant_name: string | null;
-  submitted_at: Date | null;
-  round: number;
-  returned_from: string | null;
-  workflow_round: number;
-}
 
-export const processCaseState = (r: ProcessRow) => ({
-  id: r.id,
-  businessNo: r.business_no,
-  applicantId: r.applicant_id,
-  status: r.status,
-  stage: r.stage,
-  applicationType: r.application_type,
-  field: r.field,
-  submittedAt: r.submitted_at,
-});
 
 /**
  * The application's completion deadline (CE-3, working days of the service catalogue) with the
@@ -63,13 +35,7 @@ export async function applicationDueAt(manager: EntityManager, calendar: WorkCal
   );
   const last = rows.at(-1);
   if (!last || last.to_status === 'approved' || last.to_status === 'rejected') return null;
-  try {
-    return caseClock(calendar, days, rows.map((r) => ({ at: new Date(r.at), paused: r.to_status === 'returned' }))).dueAt;
-  } catch (err) {
-    if (!(err instanceof UnknownCalendarYearError)) throw err;
-    logger.warn('no official calendar for the deadline of an application yet', { year: err.year });
-    return null;
-  }
+  return deadlineFromHistory(calendar, days, rows, logger, 'an application');
 }
 
 /**
@@ -97,8 +63,8 @@ export class ApplicationActivities implements CertificationActivities {
     };
   }
 
-  private async row(manager: EntityManager | DataSource, id: string, lock = false): Promise<ProcessRow> {
-    const [row] = await sqlRows<ProcessRow>(manager, `SELECT * FROM application WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  private async row(manager: EntityManager | DataSource, id: string, lock = false): Promise<ApplicationRow> {
+    const [row] = await sqlRows<ApplicationRow>(manager, `SELECT * FROM application WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     if (!row) throw ApplicationFailure.nonRetryable(`application ${id} does not exist`, 'UnknownApplication');
     return row;
   }
@@ -135,7 +101,7 @@ export class ApplicationActivities implements CertificationActivities {
       const [done] = await sqlRows<{ id: string }>(manager, `SELECT id FROM application_history WHERE application_id = $1 AND step = $2`, [input.applicationId, input.step]);
       if (done) return;
       const returned = input.status === 'returned';
-      const [updated] = await sqlRows<ProcessRow>(
+      const [updated] = await sqlRows<ApplicationRow>(
         manager,
         `UPDATE application SET status = $2, stage = $3, returned_from = $4, round = $5, updated_at = now() WHERE id = $1 RETURNING *`,
         [input.applicationId, input.status, input.nextStage, returned ? input.stage : null, returned ? input.round + 1 : current.round],
@@ -147,7 +113,7 @@ export class ApplicationActivities implements CertificationActivities {
         [input.applicationId, input.action, actorId, current.status, input.status, input.stage, input.opinion, input.round, input.step, input.details === null ? null : JSON.stringify(input.details)],
       );
       const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, input.applicationId, this.logger);
-      await appendApplicationCase(manager, this.outbox, processCaseState(updated!), {
+      await appendApplicationCase(manager, this.outbox, applicationCaseState(updated!), {
         milestone: input.milestone,
         opinion: input.opinion,
         dueAt,
@@ -169,7 +135,7 @@ export class ApplicationActivities implements CertificationActivities {
       if (done) return 'expired';
       if (current.status === 'withdrawn') return 'withdrawn';
       if (current.status !== 'returned' || current.round !== input.round) return 'resubmitted';
-      const [updated] = await sqlRows<ProcessRow>(
+      const [updated] = await sqlRows<ApplicationRow>(
         manager,
         `UPDATE application SET status = 'withdrawn', stage = 'finished', workflow_round = round, updated_at = now() WHERE id = $1 RETURNING *`,
         [input.applicationId],
@@ -180,7 +146,7 @@ export class ApplicationActivities implements CertificationActivities {
          VALUES ($1, 'rectification-expired', NULL, 'returned', 'withdrawn', 'rectification', $2, $3, $4, $5)`,
         [input.applicationId, opinion, input.round, input.step, JSON.stringify({ returnedFrom: current.returned_from })],
       );
-      await appendApplicationCase(manager, this.outbox, processCaseState(updated!), { milestone: 'expired', opinion, dueAt: null, institutionId: input.institutionId, actorId: null });
+      await appendApplicationCase(manager, this.outbox, applicationCaseState(updated!), { milestone: 'expired', opinion, dueAt: null, institutionId: input.institutionId, actorId: null });
       return 'expired';
     });
   }

@@ -2,9 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { CaseTopics, type CaseChangedV1, type CaseItemStatus, type CaseMilestone } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { sqlRows, type OutboxWriter } from '@certhub/persistence';
-import { caseClock, UnknownCalendarYearError, type WorkCalendar } from '@certhub/workdays';
+import type { WorkCalendar } from '@certhub/workdays';
 import { REVIEW_PLANS, reviewCaseWorkflowId, type ReviewCaseKind } from '@certhub/workflows-certification';
 import type { Named } from '../applications/application-catalogue';
+import { deadlineFromHistory } from '../cases/case-deadline';
 
 /** The stages (业务环节) of the review cases as my items shows them. */
 export const REVIEW_STAGES: Record<string, Named> = {
@@ -73,13 +74,7 @@ export async function reviewDueAt(manager: EntityManager, calendar: WorkCalendar
     `SELECT to_status, at FROM review_case_history WHERE case_id = $1 AND to_status IN ('submitted', 'returned') ORDER BY id`,
     [row.id],
   );
-  try {
-    return caseClock(calendar, days, rows.map((r) => ({ at: new Date(r.at), paused: r.to_status === 'returned' }))).dueAt;
-  } catch (err) {
-    if (!(err instanceof UnknownCalendarYearError)) throw err;
-    logger.warn('no official calendar for the deadline of a review case yet', { year: err.year });
-    return null;
-  }
+  return deadlineFromHistory(calendar, days, rows, logger, 'a review case');
 }
 
 /**
