@@ -1,3 +1,4 @@
 export * from './kafka';
 export * from './outbox-relay';
 export * from './idempotent-consumer';
+export * from './kafkajs-idle-fix';

@@ -1,8 +1,10 @@
 import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type Message, type RecordMetadata } from 'kafkajs';
 import { dlqTopic, eventSchemas } from '@certhub/contracts';
 import type { Logger } from '@certhub/logging';
+import { fixKafkaIdleRequestQueues } from './kafkajs-idle-fix';
 
 export function createKafka(options: { clientId: string; brokers: string[]; logger?: Logger }): Kafka {
+  fixKafkaIdleRequestQueues();
   const log = options.logger;
   const config: KafkaConfig = {
     clientId: options.clientId,
