@@ -164,6 +164,13 @@ describe('case attachments: the transfer reason file (CE-5 转会理由文件)',
     assert.equal((await h.request<Body>('GET', `${FILES}/${file.body.id}`)).status, 401);
   });
 
+  it('the OpenAPI document has the upload (raw JPEG, PNG or PDF), the download, and reasonFileId on the transfer form', async () => {
+    const doc = (await h.request<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>; components: { schemas: Record<string, { properties: Record<string, { format?: string }> }> } }>('GET', '/api/docs-json')).body;
+    assert.deepEqual(Object.keys(doc.paths[FILES]!.post!.requestBody!.content).sort(), ['application/pdf', 'image/jpeg', 'image/png']);
+    assert.ok(doc.paths[`${FILES}/{id}`]?.get, 'GET /attachments/{id}');
+    assert.equal(doc.components.schemas.InstitutionTransferFormDto!.properties.reasonFileId!.format, 'uuid');
+  });
+
   it('CE-5: the form names the applicant\'s own upload only (nothing written otherwise); the case shows it; the case\'s readers read it; a resubmit may name another file and both stay readable', async () => {
     const a = h.applicant();
     const cert = await certificate(a);
