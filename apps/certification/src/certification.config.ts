@@ -30,6 +30,22 @@ export class CertificationConfig extends PlatformConfig {
   @Max(1024 * 1024)
   BODY_LIMIT_BYTES: number = 64 * 1024;
 
+  /**
+   * Largest file a person may upload as a case's attachment (e.g. the transfer's reason file), in
+   * bytes. Raw uploads may be 1 MiB larger at the HTTP layer so that a file just over the limit
+   * gets `CERT_ATTACHMENT_TOO_LARGE`; the gateway forwards at most 8 MiB.
+   */
+  @IsInt()
+  @Min(1024)
+  @Max(7 * 1024 * 1024)
+  ATTACHMENT_MAX_BYTES: number = 5 * 1024 * 1024;
+
+  /** Files one person may upload in 24 hours (storage is not a free-for-all). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  ATTACHMENTS_PER_DAY: number = 50;
+
   /** Open (not yet decided) registration applications one person may have at once. */
   @IsInt()
   @Min(1)

@@ -63,6 +63,15 @@ export const CertificationErrors = defineErrors({
   },
   CERT_ALREADY_EXPERT: { status: 409, en: 'You are an expert already.', zh: '您已是专家。' },
   CERT_FIELD_FIXED: { status: 400, en: 'This field names the subject of the case and cannot be changed.', zh: '该字段不能修改。' },
+  CERT_ATTACHMENT_TYPE: {
+    status: 415,
+    en: 'The file must be a JPEG, PNG or PDF file, sent with its own Content-Type (the content is checked).',
+    zh: '文件须为 JPEG、PNG 或 PDF 格式，并以对应的 Content-Type 上传（按文件内容检查）。',
+  },
+  CERT_ATTACHMENT_EMPTY: { status: 400, en: 'The file is empty.', zh: '文件为空。' },
+  CERT_ATTACHMENT_TOO_LARGE: { status: 413, en: 'The file is too large.', zh: '文件过大。' },
+  CERT_ATTACHMENT_NOT_FOUND: { status: 404, en: 'The file was not found.', zh: '未找到该文件。' },
+  CERT_TOO_MANY_ATTACHMENTS: { status: 429, en: 'You have uploaded too many files today; try again tomorrow.', zh: '今日上传文件过多，请明天再试。' },
   CERT_IDENTITY_UNAVAILABLE: { status: 503, en: 'The identity service is not reachable right now; nothing was changed.', zh: '身份服务暂时不可用，未做任何修改。' },
 });
 

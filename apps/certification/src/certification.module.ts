@@ -9,6 +9,8 @@ import { loadCalendarDirectory, WorkCalendar } from '@certhub/workdays';
 import { ApplicationController, CatalogueController, ConditionController } from './applications/application.controller';
 import { ApplicationService } from './applications/application.service';
 import { ConditionService } from './applications/condition.service';
+import { AttachmentController } from './attachments/attachment.controller';
+import { AttachmentService } from './attachments/attachment.service';
 import { CertificationConfig } from './certification.config';
 import { CertificationRuntime } from './certification.runtime';
 import { certificationDataSource, CERTIFICATION_SCHEMA } from './database';
@@ -16,6 +18,7 @@ import { IdentityClient } from './library/identity-client';
 import { ApplicationActivities, CertificationCalendar } from './process/application.activities';
 import { ApplicationWorkflowStarter } from './process/workflow-starter';
 import { CertificateService } from './reviews/certificate.service';
+import { ReviewCaseAccess } from './reviews/review-case-access';
 import { ReviewCaseActivitiesImpl } from './reviews/review.activities';
 import { CertificateController, ReviewCaseController, ReviewCaseItemController } from './reviews/review.controller';
 import { ReviewCaseService } from './reviews/review.service';
@@ -54,6 +57,8 @@ export class CertificationModule {
         ApplicationWorkflowStarter,
         ApplicationActivities,
         CertificateService,
+        ReviewCaseAccess,
+        AttachmentService,
         ReviewCaseService,
         ReviewCaseStarter,
         ReviewCaseActivitiesImpl,
@@ -70,7 +75,7 @@ export class CertificationModule {
           ) => new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, reviewStarter, reviewActivities, bundleDir }),
         },
       ],
-      controllers: [CatalogueController, ConditionController, ApplicationController, ReviewCaseController, ReviewCaseItemController, CertificateController],
+      controllers: [CatalogueController, ConditionController, ApplicationController, ReviewCaseController, ReviewCaseItemController, CertificateController, AttachmentController],
     };
   }
 }

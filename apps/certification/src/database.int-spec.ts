@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { describeServiceSchema } from '@certhub/testing';
 import { database } from './database';
 
-describeServiceSchema('certification', database, ['application', 'application_record', 'certificate', 'review_case', 'review_case_history', 'outbox_message'], (ds) => {
+describeServiceSchema('certification', database, ['application', 'application_record', 'certificate', 'review_case', 'review_case_history', 'attachment', 'review_case_attachment', 'outbox_message'], (ds) => {
   it('refuses a status outside the modelled ones', async () => {
     await assert.rejects(
       ds().query(

@@ -9,6 +9,8 @@ describe('serviceFor', () => {
     assert.equal(serviceFor('/api/v1/exam/sessions'), 'exam');
     assert.equal(serviceFor('/api/v1/payment/orders/1'), 'payment');
     assert.equal(serviceFor('/api/v1/certification/auditors'), 'certification');
+    assert.equal(serviceFor('/api/v1/certification/attachments'), 'certification');
+    assert.equal(serviceFor('/api/v1/certification/attachments/8f0e6b1e-3c1a-4a53-9a43-1d3b8f0c2a11'), 'certification');
     assert.equal(serviceFor('/api/v1/training/filings'), 'training');
     assert.equal(serviceFor('/api/v1/workbench/tasks'), 'workbench');
   });

@@ -18,6 +18,8 @@ export interface ServiceAppOptions {
   bodyLimitBytes?: number;
   /** Extra content types accepted as raw buffers (photo uploads). */
   rawContentTypes?: string[];
+  /** Largest raw body (default: `bodyLimitBytes`), when files may be larger than JSON bodies. */
+  rawBodyLimitBytes?: number;
   /** Checks that an access token's session is still live (the owner of sessions provides it). */
   sessionIsLive?: (caller: import('./access-token').Caller) => Promise<boolean>;
 }
@@ -82,7 +84,7 @@ export async function createServiceApp(module: unknown, options: ServiceAppOptio
   });
   const fastify = app.getHttpAdapter().getInstance();
   for (const type of options.rawContentTypes ?? []) {
-    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes ?? 1024 * 1024 }, (_req, body, done) => done(null, body));
+    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.rawBodyLimitBytes ?? options.bodyLimitBytes ?? 1024 * 1024 }, (_req, body, done) => done(null, body));
   }
   fastify.addHook('onRequest', (request, reply, done) => {
     request.headers['x-request-id'] = request.id;

@@ -3,3 +3,4 @@ export * from './auth.guard';
 export * from './bootstrap';
 export * from './request-context.interceptor';
 export * from './background-jobs';
+export * from './upload-type';

@@ -192,6 +192,7 @@ describe('review cases through the real Temporal dev server (CE-4 … CE-9)', ()
     const id = opened.body.id;
     const submitted = await view(a.token, id);
     assert.deepEqual([submitted.form.archiveNo, submitted.form.toInstitutionName, submitted.targetInstitutionId], [cert.no, '乙认证中心（测试）', institutionB]);
+    assert.equal(submitted.form.reasonFileId, null, 'the reason file is optional');
     // Not returned: it cannot be edited, resubmitted or withdrawn.
     const early = await h.request<Body>('PUT', `${CASES}/${id}`, { token: a.token, body: form });
     assert.deepEqual([early.status, early.body.code], [409, 'CERT_CASE_NOT_RETURNED']);

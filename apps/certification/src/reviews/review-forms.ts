@@ -49,7 +49,11 @@ export class AnnualConfirmationFormDto {
 
 export const TRANSFER_REASONS = ['job-change', 'institution-closed', 'relocation', 'other'] as const;
 
-/** 人员转会申请 (CE-5): the transfer-in institution chosen from the directory, the reason, a supplement when the reason is "other". */
+/**
+ * 人员转会申请 (CE-5): the transfer-in institution chosen from the directory, the reason, a
+ * supplement when the reason is "other", and the reason file (转会理由文件, optional: the seed's
+ * screen does not mark it required [003 §3.3.1]).
+ */
 export class InstitutionTransferFormDto {
   @ApiProperty({ format: 'uuid', description: '转入机构: a certification body of the directory (GET /api/v1/identity/institutions)' })
   @IsUUID('all')
@@ -68,6 +72,11 @@ export class InstitutionTransferFormDto {
   @IsString()
   @MaxLength(1000)
   supplement?: string | null;
+
+  @ApiPropertyOptional({ format: 'uuid', description: '转会理由文件: the id of a file the applicant uploaded (POST /api/v1/certification/attachments); optional' })
+  @IsOptional()
+  @IsUUID('all')
+  reasonFileId?: string | null;
 }
 
 const TEXT = { min: 1, subject: 100, content: 5000 };
@@ -157,7 +166,17 @@ export const FIXED_FIELDS: Partial<Record<ReviewCaseKind, string[]>> = {
   'certificate-cancellation': ['certificateId'],
 };
 
+/** Fields naming a file the applicant uploaded (checked to be theirs; the case's readers may read it). */
+export const ATTACHMENT_FIELDS: Partial<Record<ReviewCaseKind, readonly string[]>> = {
+  'institution-transfer': ['reasonFileId'],
+};
+
 export type ReviewForm = Record<string, unknown>;
+
+/** The files a validated form names, by field. */
+export function attachmentRefs(kind: ReviewCaseKind, form: ReviewForm): Array<{ field: string; id: string }> {
+  return (ATTACHMENT_FIELDS[kind] ?? []).flatMap((field) => (typeof form[field] === 'string' ? [{ field, id: form[field] }] : []));
+}
 
 /**
  * Validates a form of a kind (unknown fields refused, every field well-formed; cross-field rules
@@ -190,5 +209,8 @@ export async function validReviewForm(kind: ReviewCaseKind, body: unknown, now: 
     throw CertificationErrors.error('CERT_SUPPLEMENT_REQUIRED', { field: 'supplement' });
   }
   if (kind === 'expert-application') form.fields = [...new Set(form.fields as string[])];
+  for (const field of ATTACHMENT_FIELDS[kind] ?? []) {
+    if (typeof form[field] === 'string') form[field] = form[field].toLowerCase();
+  }
   return form;
 }

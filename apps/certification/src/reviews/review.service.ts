@@ -5,13 +5,15 @@ import { Logger } from '@certhub/logging';
 import { nextBusinessNumber, OutboxWriter, sqlRows, uniqueViolation } from '@certhub/persistence';
 import type { Caller } from '@certhub/service-kit';
 import { REVIEW_PLANS, reviewCaseWorkflowId, type ReviewCaseKind } from '@certhub/workflows-certification';
+import { AttachmentService } from '../attachments/attachment.service';
 import { CertificationConfig } from '../certification.config';
 import { CertificationErrors } from '../certification.errors';
 import { IdentityClient } from '../library/identity-client';
 import { CertificationCalendar } from '../process/application.activities';
 import { CertificateService, type CertificateRow } from './certificate.service';
 import { appendReviewCase, reviewDueAt, reviewItemName, reviewStageName, type ReviewCaseRow } from './review-case-event';
-import { FIXED_FIELDS, validReviewForm, type ReviewForm } from './review-forms';
+import { ReviewCaseAccess } from './review-case-access';
+import { attachmentRefs, FIXED_FIELDS, validReviewForm, type ReviewForm } from './review-forms';
 import { ReviewCaseStarter } from './review-starter';
 
 /** Who may open a kind: personal users only, or institution users too (appeals and complaints). */
@@ -52,6 +54,8 @@ export class ReviewCaseService {
     private readonly identity: IdentityClient,
     private readonly certificates: CertificateService,
     private readonly starter: ReviewCaseStarter,
+    private readonly access: ReviewCaseAccess,
+    private readonly attachments: AttachmentService,
     private readonly logger: Logger,
   ) {}
 
@@ -61,6 +65,7 @@ export class ReviewCaseService {
     if (!APPLICANT_TYPES[kind].includes(caller.accountType)) throw CertificationErrors.error('CERT_CASE_NOT_FOUND', { details: { reason: 'account-type' } });
     const form = await validReviewForm(kind, body);
     const routing = await this.routing(kind, caller, form, authorization);
+    const files = attachmentRefs(kind, form);
     try {
       const outcome = await this.dataSource.transaction(async (manager) => {
         await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('certification.review-case:' || $1, 0))`, [caller.sub]);
@@ -68,6 +73,7 @@ export class ReviewCaseService {
           const [earlier] = await sqlRows<ReviewCaseRow>(manager, `SELECT * FROM review_case WHERE applicant_id = $1 AND create_key = $2`, [caller.sub, createKey]);
           if (earlier) return { row: earlier, replayed: true };
         }
+        await this.attachments.requireOwn(manager, caller, files);
         if (routing.openKey) {
           const [other] = await sqlRows<{ id: string; business_no: string }>(manager, `SELECT id, business_no FROM review_case WHERE open_key = $1`, [routing.openKey]);
           if (other) throw CertificationErrors.error('CERT_CASE_EXISTS', { details: { id: other.id, businessNo: other.business_no } });
@@ -89,6 +95,7 @@ export class ReviewCaseService {
           caller.sub,
           stage,
         ]);
+        await this.attachments.link(manager, id, files, 1);
         await appendReviewCase(manager, this.outbox, row!, { milestone: 'submitted', dueAt: await reviewDueAt(manager, this.calendar.calendar, row!, this.logger), actorId: caller.sub });
         return { row: row!, replayed: false };
       });
@@ -187,7 +194,7 @@ export class ReviewCaseService {
    */
   async view(id: string, caller: Caller) {
     const [row] = await sqlRows<ReviewCaseRow>(this.dataSource, `SELECT * FROM review_case WHERE id = $1`, [id]);
-    if (!row || !(await this.mayRead(row, caller))) throw CertificationErrors.error('CERT_CASE_NOT_FOUND', { field: 'id' });
+    if (!row || !(await this.access.mayRead(row, caller))) throw CertificationErrors.error('CERT_CASE_NOT_FOUND', { field: 'id' });
     const history = await sqlRows<{ action: string; actor_id: string | null; from_status: string | null; to_status: string; stage: string; opinion: string | null; round: number; details: Record<string, unknown> | null; at: Date }>(
       this.dataSource,
       `SELECT action, actor_id, from_status, to_status, stage, opinion, round, details, at FROM review_case_history WHERE case_id = $1 ORDER BY id`,
@@ -202,6 +209,8 @@ export class ReviewCaseService {
       certificateId: row.certificate_id,
       returnedFrom: row.returned_from,
       form: row.form,
+      // The files the form named, every round's (e.g. the transfer's reason file): GET /api/v1/certification/attachments/{id}.
+      attachments: await this.attachments.ofCase(row.id),
       dueAt: dueAt?.toISOString() ?? null,
       workflowId: reviewCaseWorkflowId(row.kind, row.id),
       history: history.map((h) => {
@@ -222,20 +231,6 @@ export class ReviewCaseService {
         };
       }),
     };
-  }
-
-  private async mayRead(row: ReviewCaseRow, caller: Caller): Promise<boolean> {
-    if (row.applicant_id === caller.sub) return true;
-    if (caller.accountType === 'staff' && (caller.roles.includes('staff') || caller.roles.includes('admin'))) return true;
-    if (caller.accountType === 'institution' && caller.institutionId !== null && (caller.institutionId === row.institution_id || caller.institutionId === row.target_institution_id)) {
-      // An institution sees another institution's applicant's appeal or complaint only when it is the applicant itself.
-      return row.kind !== 'appeal' && row.kind !== 'complaint';
-    }
-    if (caller.roles.includes('expert')) {
-      const [assigned] = await sqlRows<{ id: string }>(this.dataSource, `SELECT id FROM review_case_history WHERE case_id = $1 AND details->>'expertId' = $2 LIMIT 1`, [row.id, caller.sub]);
-      return assigned !== undefined;
-    }
-    return false;
   }
 
   // ---- rectification ----
@@ -260,6 +255,7 @@ export class ReviewCaseService {
     for (const field of FIXED_FIELDS[peek.kind] ?? []) {
       if (form[field] !== peek.form[field]) throw CertificationErrors.error('CERT_FIELD_FIXED', { field });
     }
+    const files = attachmentRefs(peek.kind, form);
     let facts: Record<string, unknown> = {};
     let target = peek.target_institution_id;
     if (peek.kind === 'institution-transfer') {
@@ -270,6 +266,7 @@ export class ReviewCaseService {
     const row = await this.dataSource.transaction(async (manager) => {
       const current = await this.owned(manager, id, caller);
       if (current.status !== 'returned') throw CertificationErrors.error('CERT_CASE_NOT_RETURNED', { details: { status: current.status } });
+      await this.attachments.requireOwn(manager, caller, files);
       const stage = current.returned_from ?? REVIEW_PLANS[current.kind].steps[0]!.stage;
       const [updated] = await sqlRows<ReviewCaseRow>(
         manager,
@@ -282,6 +279,7 @@ export class ReviewCaseService {
         stage,
         updated!.round,
       ]);
+      await this.attachments.link(manager, id, files, updated!.round);
       await appendReviewCase(manager, this.outbox, updated!, { milestone: 'resubmitted', dueAt: await reviewDueAt(manager, this.calendar.calendar, updated!, this.logger), actorId: caller.sub });
       return updated!;
     });

@@ -13,6 +13,8 @@ export interface Response<T = Record<string, unknown>> {
   status: number;
   body: T;
   headers: Record<string, unknown>;
+  /** The body's bytes as sent (files). */
+  raw: Buffer;
 }
 
 export interface Applicant {
@@ -142,17 +144,26 @@ export class CertificationHarness {
   async request<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
-    options: { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> } = {},
+    options: { body?: unknown; rawBody?: string | Buffer; token?: string; headers?: Record<string, string> } = {},
   ): Promise<Response<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let payload: string | undefined = options.rawBody;
+    let payload: string | Buffer | undefined = options.rawBody;
     if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined) headers['content-type'] ??= 'application/json';
     const res = await this.app.getHttpAdapter().getInstance().inject({ method, url, headers, payload });
     let body: unknown = res.body;
     if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body.length > 0) body = JSON.parse(res.body);
-    return { status: res.statusCode, body: body as T, headers: res.headers as Record<string, unknown> };
+    return { status: res.statusCode, body: body as T, headers: res.headers as Record<string, unknown>, raw: res.rawPayload };
+  }
+
+  /** Uploads a file as a case attachment (raw body with its Content-Type). */
+  async upload(token: string, file: Buffer, contentType: string, headers: Record<string, string> = {}) {
+    return this.request<{ id: string; contentType: string; bytes: number; sha256: string; uploadedAt: string; code?: string; field?: string; details?: Record<string, unknown> }>(
+      'POST',
+      '/api/v1/certification/attachments',
+      { token, rawBody: file, headers: { ...headers, 'content-type': contentType } },
+    );
   }
 
   token(caller: Partial<Caller> & { sub: string }): string {

@@ -2,8 +2,9 @@
  * A certified person's life through the gateway, every service of it as its own process on the
  * real engines: a registration application submitted, reviewed in the inbox (institution, admin,
  * expert, association) with the fee paid online by the institution, and approved; identity grants `certified` from the certificate event; the
- * certificate is found by the public query; then a transfer to another institution goes through
- * both institutions and the association, and identity moves the person (CE-3, CE-5, CE-9, WB-1).
+ * certificate is found by the public query; then a transfer to another institution (with its
+ * reason file uploaded through the gateway) goes through both institutions and the association,
+ * and identity moves the person (CE-3, CE-5, CE-9, WB-1).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -128,10 +129,22 @@ describe('journey: registration approved, certificate queried, institution trans
     assert.deepEqual([query.body.state, query.body.holderName, query.body.institutionName], ['valid', '赵敏', from.name]);
     assert.equal((await j.call('POST', '/api/v1/certification/certificates/query', { body: { certificateNo, name: '赵' } })).status, 404);
 
-    // CE-5: the transfer, only for the certified person.
-    const transfer = await j.call('POST', '/api/v1/certification/transfers', { token: certifiedToken, body: { toInstitutionId: to.id, transferType: 'certification', reason: 'job-change' } });
+    // CE-5: the transfer, only for the certified person, with the reason file (转会理由文件) uploaded first.
+    const reasonFile = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+    const uploaded = await j.call('POST', '/api/v1/certification/attachments', { token: certifiedToken, raw: reasonFile, headers: { 'content-type': 'application/pdf' } });
+    assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
+    const transfer = await j.call('POST', '/api/v1/certification/transfers', {
+      token: certifiedToken,
+      body: { toInstitutionId: to.id, transferType: 'certification', reason: 'job-change', reasonFileId: uploaded.body.id },
+    });
     assert.equal(transfer.status, 201, JSON.stringify(transfer.body));
     const caseId = transfer.body.id as string;
+    // The institution joining reads the file through the gateway; another person is told it does not exist.
+    const read = await j.call('GET', `/api/v1/certification/attachments/${uploaded.body.id}`, { token: userOf(to.id) });
+    assert.deepEqual([read.status, read.headers.get('content-type')], [200, 'application/pdf']);
+    assert.ok(read.bytes.equals(reasonFile));
+    const stranger = j.token({ accountType: 'personal', roles: ['personal'] });
+    assert.equal((await j.call('GET', `/api/v1/certification/attachments/${uploaded.body.id}`, { token: stranger })).body.code, 'CERT_ATTACHMENT_NOT_FOUND');
     await decide(userOf(from.id), caseId, 'transfer-out-review', 'approve', '同意转出');
     await decide(userOf(to.id), caseId, 'transfer-in-review', 'approve', '同意接收');
     await decide(staff, caseId, 'association-review', 'approve', null);

@@ -21,11 +21,14 @@ export interface Answer {
   status: number;
   body: Json;
   headers: Headers;
+  /** The body's bytes as received (files). */
+  bytes: Buffer;
 }
 
 export interface CallOptions {
   token?: string;
   body?: unknown;
+  /** A raw body (a file): `image/jpeg` unless `headers` name another content type. */
   raw?: Buffer;
   headers?: Record<string, string>;
 }
@@ -59,20 +62,21 @@ export class Journey {
     let body: string | Buffer | undefined;
     if (options.raw) {
       body = options.raw;
-      headers['content-type'] = 'image/jpeg';
+      headers['content-type'] ??= 'image/jpeg';
     } else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
     const res = await fetch(`${this.base}${path}`, { method, headers, body });
-    const text = await res.text();
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = bytes.toString('utf8');
     let parsed: Json;
     try {
       parsed = JSON.parse(text) as Json;
     } catch {
       parsed = { text };
     }
-    return { status: res.status, body: parsed, headers: res.headers };
+    return { status: res.status, body: parsed, headers: res.headers, bytes };
   }
 
   async captcha(): Promise<{ captchaId: string; captchaText: string }> {

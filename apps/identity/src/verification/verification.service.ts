@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { CaseStatus, CaseType, VERIFICATION_STATUSES, type VerificationStatus } from '@certhub/contracts';
+import { checkUpload } from '@certhub/service-kit';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import {
   identityVerification,
@@ -14,12 +15,6 @@ import { Account } from '../accounts/account.entity';
 import { IdentityConfig } from '../identity.config';
 import { IdentityErrors } from '../identity.errors';
 import { VerificationProof, VerificationStep } from './verification.entities';
-
-const PROOF_TYPES = new Map([
-  ['image/jpeg', [0xff, 0xd8, 0xff]],
-  ['image/png', [0x89, 0x50, 0x4e, 0x47]],
-  ['application/pdf', [0x25, 0x50, 0x44, 0x46]],
-]);
 
 const REJECTIONS = new Set<string>(Object.values(VerificationRejections));
 
@@ -65,15 +60,14 @@ export class VerificationService {
 
   /** Proof material for a "not verifiable" case; the workflow moves on to staff review. */
   async submitProof(accountId: string, contentType: string | undefined, body: Buffer | undefined, requestId: string) {
-    const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    const magic = PROOF_TYPES.get(type);
-    if (!magic || !Buffer.isBuffer(body) || body.length < 8 || !magic.every((b, i) => body[i] === b)) {
-      throw IdentityErrors.error('IDENTITY_PROOF_TYPE', { field: 'body' });
-    }
+    // JPEG, PNG or PDF by content; the size is bounded by the service's body limit.
+    const checked = checkUpload(contentType, body, { minBytes: 8 });
+    if (!checked.ok) throw IdentityErrors.error('IDENTITY_PROOF_TYPE', { field: 'body' });
+    const type = checked.contentType;
     const progress = await this.progress(accountId);
     if (progress.status !== 'awaiting-proof') throw IdentityErrors.error('IDENTITY_VERIFICATION_STATE', { details: { status: progress.status } });
     const proofId = randomUUID();
-    await this.dataSource.getRepository(VerificationProof).insert({ id: proofId, accountId, round: progress.round, contentType: type, content: body });
+    await this.dataSource.getRepository(VerificationProof).insert({ id: proofId, accountId, round: progress.round, contentType: type, content: checked.content });
     try {
       const state = await this.update(accountId, (handle) =>
         handle.executeUpdate(submitProofUpdate, { args: [{ proofId, round: progress.round }], updateId: `proof:${requestId}` }),

@@ -20,7 +20,7 @@ import {
   type FeeSnapshot,
   type FeeStatus,
 } from '@certhub/workflows-payment';
-import type { Caller } from '@certhub/service-kit';
+import { checkUpload, uploadExtension, type Caller } from '@certhub/service-kit';
 import { newInvoiceNo } from '../invoices/invoice-number';
 import { PaymentConfig } from '../payment.config';
 import { PaymentErrors } from '../payment.errors';
@@ -81,12 +81,6 @@ interface VoucherMeta {
 
 export type FeePaidOutcome = 'paid' | 'duplicate' | 'late' | 'unknown-payment' | 'amount-mismatch';
 
-/** Magic bytes of the accepted voucher files. */
-const VOUCHER_TYPES = new Map<string, { magic: number[]; ext: string }>([
-  ['image/jpeg', { magic: [0xff, 0xd8, 0xff], ext: 'jpg' }],
-  ['image/png', { magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], ext: 'png' }],
-  ['application/pdf', { magic: [0x25, 0x50, 0x44, 0x46, 0x2d], ext: 'pdf' }],
-]);
 
 const VOUCHER_COLUMNS = 'id, fee_id, round, status, content_type, bytes, sha256, request_id, uploaded_at, decided_at, opinion';
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -325,14 +319,12 @@ export class FeeService {
    * request (same request id) gets the same answer; a second voucher while one is checked → 409.
    */
   async submitVoucher(feeId: string, caller: Caller, contentType: string | undefined, body: unknown, requestId: string) {
-    const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    const spec = VOUCHER_TYPES.get(type);
-    if (!spec || !Buffer.isBuffer(body) || body.length < 16 || !spec.magic.every((b, i) => body[i] === b)) {
+    const checked = checkUpload(contentType, body, { maxBytes: this.config.PAYMENT_VOUCHER_MAX_BYTES });
+    if (!checked.ok) {
+      if (checked.refusal === 'too-large') throw PaymentErrors.error('PAYMENT_VOUCHER_TOO_LARGE', { field: 'body', details: { maxBytes: checked.maxBytes } });
       throw PaymentErrors.error('PAYMENT_VOUCHER_TYPE', { field: 'body' });
     }
-    if (body.length > this.config.PAYMENT_VOUCHER_MAX_BYTES) {
-      throw PaymentErrors.error('PAYMENT_VOUCHER_TOO_LARGE', { field: 'body', details: { maxBytes: this.config.PAYMENT_VOUCHER_MAX_BYTES } });
-    }
+    const { contentType: type, content } = checked;
     const fee = await this.ownFee(feeId, caller);
     const replayed = await this.voucherByRequest(feeId, requestId);
     if (replayed) return this.answerVoucher(replayed);
@@ -362,7 +354,7 @@ export class FeeService {
         const next = counted[0]!.rejected + 1;
         await manager.query(
           `INSERT INTO payment_fee_voucher (id, fee_id, round, status, content_type, content, bytes, sha256, request_id, uploaded_by) VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7, $8, $9)`,
-          [voucherId, feeId, next, type, body, body.length, createHash('sha256').update(body).digest('hex'), requestId, caller.sub],
+          [voucherId, feeId, next, type, content, content.length, createHash('sha256').update(content).digest('hex'), requestId, caller.sub],
         );
         return next;
       });
@@ -373,7 +365,7 @@ export class FeeService {
       if (winner) return this.answerVoucher(winner);
       throw PaymentErrors.error('PAYMENT_FEE_VOUCHER_UNDER_REVIEW');
     }
-    if (round !== null) this.logger.info('payment voucher stored', { feeId, voucherId, round, contentType: type, bytes: body.length });
+    if (round !== null) this.logger.info('payment voucher stored', { feeId, voucherId, round, contentType: type, bytes: content.length });
     const voucher = (await this.voucherByRequest(feeId, requestId))!;
     return this.answerVoucher(voucher);
   }
@@ -451,7 +443,7 @@ export class FeeService {
     );
     const v = rows[0];
     if (!v) throw PaymentErrors.error('PAYMENT_VOUCHER_NOT_FOUND', { field: 'voucherId' });
-    return { contentType: v.content_type, content: v.content, round: v.round, ext: VOUCHER_TYPES.get(v.content_type)?.ext ?? 'bin' };
+    return { contentType: v.content_type, content: v.content, round: v.round, ext: uploadExtension(v.content_type) };
   }
 
   // ---- applying a verified online payment ----
