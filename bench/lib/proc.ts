@@ -63,3 +63,18 @@ export function treeCpuSeconds(pid: number | null): number {
   }
   return total / 100;
 }
+
+/**
+ * CPU seconds the whole machine has spent busy so far (every process, kernel included: all of
+ * /proc/stat's time but idle and iowait). On a machine shared with other work it counts that
+ * work too; the per-process figures are the ones to compare.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -40,6 +40,7 @@ if (NEEDS_PLATFORM.has(name)) {
         CERTHUB_BENCH_GATEWAY_URL: platform.gatewayUrl,
         CERTHUB_BENCH_DATABASE_URL: platform.databaseUrl,
         CERTHUB_BENCH_TEMPORAL_ADDRESS: infra.temporal.address,
+        CERTHUB_BENCH_KAFKA_BROKERS: infra.kafka.brokers.join(','),
         CERTHUB_BENCH_WORKBENCH_URL: platform.env.WORKBENCH_SERVICE_URL,
         CERTHUB_BENCH_JWT_SECRET: platform.secrets.jwtSecret,
         CERTHUB_BENCH_ADMIN_PASSWORD: platform.secrets.adminPassword,

@@ -114,6 +114,29 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     assert.equal(unclaimExpert.status, 403);
   });
 
+  it('pages: the total is right on a full page, a partial page, a later page and past the end (mine and my groups merged)', async () => {
+    const type = `page-${randomUUID().slice(0, 8)}`;
+    const institution = randomUUID();
+    const user = testCaller('institution', { institutionId: institution });
+    // 5 of the institution's group, 2 assigned to the user: 7 in the user's inbox.
+    for (let i = 0; i < 5; i++) await tasks.create(taskInput({ type, role: 'institution', institutionId: institution }));
+    for (let i = 0; i < 2; i++) await tasks.create(taskInput({ type, role: 'institution', institutionId: institution, assigneeId: user.sub }));
+    const page = async (query: string) => (await h.request<ListBody>('GET', `/api/v1/workbench/tasks?type=${type}${query}`, { caller: user })).body;
+    const totals = async (query: string) => {
+      const body = await page(query);
+      return [body.items.length, body.total];
+    };
+    assert.deepEqual(await totals('&size=3'), [3, 7], 'a full first page counts');
+    assert.deepEqual(await totals('&size=10'), [7, 7], 'a partial first page');
+    assert.deepEqual(await totals('&size=3&page=3'), [1, 7], 'a partial later page');
+    assert.deepEqual(await totals('&size=7&page=2'), [0, 7], 'past the end still tells the total');
+    assert.deepEqual(await totals('&size=3&assignee=me'), [2, 2], 'mine only, partial');
+    assert.deepEqual(await totals('&size=1&assignee=me'), [1, 2], 'mine only, full');
+    const empty = testCaller('institution', { institutionId: randomUUID() });
+    const none = (await h.request<ListBody>('GET', `/api/v1/workbench/tasks?type=${type}`, { caller: empty })).body;
+    assert.deepEqual([none.items.length, none.total], [0, 0], 'another institution sees none of them');
+  });
+
   it('filters and sorts: my tasks, type, institution, overdue; by due date', async () => {
     const type = `filter-${randomUUID().slice(0, 8)}`;
     const later = await tasks.create(taskInput({ type, dueInWorkingDays: 9 }));

@@ -59,8 +59,6 @@ export class TaskService {
 
   /** Creates the task once per key; a retried activity gets the same task and dates back. */
   async create(input: CreateTaskInput): Promise<CreatedTask> {
-    const existing = await this.dataSource.getRepository(Task).findOneBy({ taskKey: input.key });
-    if (existing) return createdOf(existing);
     if (input.candidate.role === 'institution' && !input.candidate.institutionId) {
       // A bug in the calling workflow, not a passing failure: retrying cannot help.
       throw ApplicationFailure.nonRetryable(`task ${input.key}: an institution task needs the institution`, 'InvalidTaskSpec');
@@ -77,7 +75,7 @@ export class TaskService {
            workflow_id, stage, round, candidate_role, candidate_institution_id, assignee_id, priority, outcomes, context, status, due_at,
            due_provisional, due_in_working_days, escalate_at, escalation_role, escalation_working_days, claimed_at, created_at, updated_at, version)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,'open',$21,$22,$23,$24,$25,$26,$27,$28,$28,1)
-         ON CONFLICT (task_key) DO NOTHING RETURNING id`,
+         ON CONFLICT (task_key) DO NOTHING RETURNING *`,
         [
           id, input.key, input.type, input.titleZh, input.titleEn, input.case.domain, input.case.caseType, input.case.caseId, input.case.businessNo,
           input.case.applicantId, input.case.itemName, input.workflowId, input.stage, input.round, input.candidate.role,
@@ -87,8 +85,9 @@ export class TaskService {
           due.escalateAt, escalationRole, escalationDays, input.assigneeId ? now : null, now,
         ],
       );
-      const task = await manager.getRepository(Task).findOneByOrFail({ taskKey: input.key });
-      if (inserted.length === 0) return createdOf(task);
+      // A retried activity finds the task its first attempt made.
+      if (inserted.length === 0) return createdOf(await manager.getRepository(Task).findOneByOrFail({ taskKey: input.key }));
+      const task = this.taskOf(inserted[0]!);
       await this.changed(manager, task, 'created', null, {
         newValues: { stage: task.stage, round: task.round, candidateRole: task.candidateRole, assigneeId: task.assigneeId, dueAt: task.dueAt },
       });
@@ -172,9 +171,9 @@ export class TaskService {
   /** The workflow accepted a completion: close the task (no-op when workbench closed it already). */
   async close(taskKey: string, completion: TaskCompletion): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const task = await manager.getRepository(Task).findOneBy({ taskKey });
+      const [task] = await sqlRows<{ id: string }>(manager, `SELECT id FROM task WHERE task_key = $1`, [taskKey]);
       if (!task) return;
-      await this.closeInTx(manager, task, completion);
+      await this.closeInTx(manager, task.id, completion);
     });
   }
 
@@ -219,12 +218,13 @@ export class TaskService {
     };
     const order = q.sort === '-due' ? 't.due_at DESC, t.id' : q.sort === 'priority' ? `${PRIORITY_ORDER}, t.due_at, t.id` : 't.due_at ASC, t.id';
     const page_ = async (where: string, params: unknown[]) => {
-      const [rows, count] = await Promise.all([
-        this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params),
-        this.dataSource.query(`SELECT count(*) AS total FROM (SELECT 1 FROM task t WHERE ${where} LIMIT ${COUNT_CAP + 1}) c`, params) as Promise<Array<{ total: string }>>,
-      ]);
-      return counted(rows.map((t) => taskView(t)), Number(count[0]?.total ?? 0), page, size);
+      const rows = await this.rawTasks(`SELECT t.* FROM task t WHERE ${where} ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`, params);
+      const total = await totalOf(rows.length, () => this.dataSource.query(`SELECT count(*) AS total FROM (SELECT 1 FROM task t WHERE ${where} LIMIT ${COUNT_CAP + 1}) c`, params));
+      return counted(rows.map((t) => taskView(t)), total, page, size);
     };
+    /** The page's rows tell the total when the page is not full (an empty inbox polled is one query, not two). */
+    const totalOf = async (n: number, count: () => Promise<Array<{ total: string }>>) =>
+      n < size && (offset === 0 || n > 0) ? offset + n : Number((await count())[0]?.total ?? 0);
 
     if (q.status === 'completed') {
       const b = branch((p) => `t.status = 'completed' AND t.completed_by = ${p(caller.sub)}`);
@@ -253,18 +253,15 @@ export class TaskService {
       return shifted;
     });
     const limit = offset + size;
-    const [rows, count] = await Promise.all([
-      this.rawTasks(
-        `SELECT * FROM (${wheres.map((w) => `(SELECT t.* FROM task t WHERE ${w} ORDER BY ${order} LIMIT ${limit})`).join(' UNION ALL ')}) t
-         ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
-        params,
-      ),
-      this.dataSource.query(
-        `SELECT ${wheres.map((w) => `(SELECT count(*) FROM (SELECT 1 FROM task t WHERE ${w} LIMIT ${COUNT_CAP + 1}) c)`).join(' + ')} AS total`,
-        params,
-      ) as Promise<Array<{ total: string }>>,
-    ]);
-    return counted(rows.map((t) => taskView(t)), Number(count[0]?.total ?? 0), page, size);
+    const rows = await this.rawTasks(
+      `SELECT * FROM (${wheres.map((w) => `(SELECT t.* FROM task t WHERE ${w} ORDER BY ${order} LIMIT ${limit})`).join(' UNION ALL ')}) t
+       ORDER BY ${order} LIMIT ${size} OFFSET ${offset}`,
+      params,
+    );
+    const total = await totalOf(rows.length, () =>
+      this.dataSource.query(`SELECT ${wheres.map((w) => `(SELECT count(*) FROM (SELECT 1 FROM task t WHERE ${w} LIMIT ${COUNT_CAP + 1}) c)`).join(' + ')} AS total`, params),
+    );
+    return counted(rows.map((t) => taskView(t)), total, page, size);
   }
 
   async get(caller: Caller, id: string) {
@@ -277,17 +274,18 @@ export class TaskService {
       const rows = await sqlRows(
         manager,
         `UPDATE task t SET assignee_id = $1, claimed_at = now(), version = version + 1, updated_at = now()
-         WHERE t.id = $4 AND t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })} RETURNING id`,
+         WHERE t.id = $4 AND t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })} RETURNING t.*`,
         [caller.sub, groupRoles(caller), caller.institutionId, id],
       );
-      const task = await this.findForCaller(manager, caller, id, { candidateAlso: true });
       if (rows.length === 0) {
+        const task = await this.findForCaller(manager, caller, id, { candidateAlso: true });
         if (task.status !== 'open') throw WorkbenchErrors.error('TASK_NOT_OPEN');
         if (task.assigneeId === caller.sub) return taskView(task);
         // A supervisor sees every task but claims only its own groups' (it assigns the others).
         if (!isCandidate(caller, task)) throw WorkbenchErrors.error('WORKBENCH_FORBIDDEN');
         throw WorkbenchErrors.error('TASK_ALREADY_CLAIMED');
       }
+      const task = this.taskOf(rows[0]!);
       await this.changed(manager, task, 'claimed', caller.sub, { oldValues: { assigneeId: null }, newValues: { assigneeId: caller.sub } });
       return taskView(task);
     });
@@ -381,10 +379,7 @@ export class TaskService {
       if (now.status === 'completed' && now.completionRequestId === requestId) return taskView(now);
       throw this.updateFailure(err, now);
     }
-    const closed = await this.dataSource.transaction(async (manager) => {
-      const current = await manager.getRepository(Task).findOneByOrFail({ id });
-      return this.closeInTx(manager, current, completion);
-    });
+    const closed = await this.dataSource.transaction((manager) => this.closeInTx(manager, task.id, completion));
     return taskView(closed);
   }
 
@@ -445,22 +440,22 @@ export class TaskService {
 
   // ------------------------------------------------------------------------------------------
 
-  private async closeInTx(manager: EntityManager, task: Task, completion: TaskCompletion): Promise<Task> {
-    const rows = await sqlRows(
+  private async closeInTx(manager: EntityManager, taskId: string, completion: TaskCompletion): Promise<Task> {
+    const rows = await sqlRows<Record<string, unknown>>(
       manager,
       `UPDATE task SET status = 'completed', outcome = $2, opinion = $3, completion_data = $4, completed_by = $5, completion_request_id = $6,
-         completed_at = $7, version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' RETURNING id`,
-      [task.id, completion.outcome, completion.opinion, completion.data === null ? null : JSON.stringify(completion.data), completion.actorId, completion.requestId, new Date(completion.completedAt)],
+         completed_at = $7, version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' RETURNING *`,
+      [taskId, completion.outcome, completion.opinion, completion.data === null ? null : JSON.stringify(completion.data), completion.actorId, completion.requestId, new Date(completion.completedAt)],
     );
-    const after = await manager.getRepository(Task).findOneByOrFail({ id: task.id });
-    if (rows.length > 0) {
-      await this.changed(manager, after, 'completed', completion.actorId, {
-        oldValues: { status: 'open' },
-        newValues: { status: 'completed', outcome: completion.outcome },
-        outcome: completion.outcome,
-        opinion: completion.opinion,
-      });
-    }
+    // Closed already (by the workflow's closeTask or a retried request): as it is.
+    if (rows.length === 0) return manager.getRepository(Task).findOneByOrFail({ id: taskId });
+    const after = this.taskOf(rows[0]!);
+    await this.changed(manager, after, 'completed', completion.actorId, {
+      oldValues: { status: 'open' },
+      newValues: { status: 'completed', outcome: completion.outcome },
+      outcome: completion.outcome,
+      opinion: completion.opinion,
+    });
     return after;
   }
 
@@ -505,15 +500,20 @@ export class TaskService {
   }
 
   private async rawTasks(sql: string, params: unknown[]): Promise<Task[]> {
-    const repo = this.dataSource.getRepository(Task);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(sql, params);
-    const byColumn = new Map(repo.metadata.columns.map((c) => [c.databaseName, c.propertyName]));
-    return rows.map((row) => {
-      const t: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(row)) t[byColumn.get(k) ?? k] = v;
-      return repo.create(t as Partial<Task>);
-    });
+    return rows.map((row) => this.taskOf(row));
   }
+
+  /** A task from a row of `task` (a RETURNING * or SELECT t.*): the entity without reading it again. */
+  private taskOf(row: Record<string, unknown>): Task {
+    const repo = this.dataSource.getRepository(Task);
+    this.propertyOf ??= new Map(repo.metadata.columns.map((c) => [c.databaseName, c.propertyName]));
+    const t: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) t[this.propertyOf.get(k) ?? k] = v;
+    return repo.create(t as Partial<Task>);
+  }
+
+  private propertyOf: Map<string, string> | undefined;
 
   private async changed(
     manager: EntityManager,
