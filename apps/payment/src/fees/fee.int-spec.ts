@@ -205,6 +205,38 @@ describe('fees (CE-3 payment of a certification fee): payer API, vouchers checke
       assert.deepEqual(await voucherRows(feeId), []);
     });
 
+    it('colleagues paying the same fees at once, more of them than the pool has connections: one payment per fee, the others closed at the provider', async () => {
+      // Each request used to hold the fee's row lock and a pooled connection while the provider
+      // (the sandbox's insert) waited for another: with 48 at once on a pool of 20 nobody got one.
+      const institutionId = randomUUID();
+      // Business numbers of their own (the provider's payments are found by them below).
+      const base = Math.floor(Math.random() * 9000);
+      const fees = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          openFee({
+            payer: { kind: 'institution', accountId: randomUUID(), institutionId },
+            case: { domain: 'certification', caseType: 'cert-registration', caseId: randomUUID(), businessNo: `2026112499${String(base + i).padStart(4, '0')}`, itemName: '人员注册申请', itemNameEn: 'Personnel registration application' },
+          }),
+        ),
+      );
+      const colleagues = Array.from({ length: 8 }, () =>
+        signAccessToken({ sub: randomUUID(), username: 'inst', accountType: 'institution', roles: [], institutionId, sid: randomUUID() }, h.config.CERTHUB_JWT_SECRET, 900),
+      );
+      const answers = await Promise.all(fees.flatMap((f) => colleagues.map(async (token) => ({ feeId: f.feeId, res: await pay(f.feeId, token) }))));
+      for (const f of fees) {
+        const mine = answers.filter((a) => a.feeId === f.feeId);
+        assert.deepEqual(mine.map((a) => a.res.status), Array(8).fill(201), `every colleague gets the payment of ${f.feeId}`);
+        assert.equal(new Set(mine.map((a) => a.res.body.paymentId)).size, 1, `one payment of ${f.feeId}`);
+        const open: Array<{ n: number }> = await h.dataSource.query(`SELECT count(*)::int AS n FROM payment WHERE fee_id = $1 AND status = 'open'`, [f.feeId]);
+        assert.equal(open[0]!.n, 1);
+        const atProvider: Array<{ status: string; n: number }> = await h.dataSource.query(
+          `SELECT status, count(*)::int AS n FROM sandbox_payment WHERE description = $1 GROUP BY status ORDER BY status`,
+          [`certhub fee ${f.input.case.businessNo}`],
+        );
+        assert.equal(atProvider.find((r) => r.status === 'open')?.n, 1, 'only the recorded payment is open at the provider');
+      }
+    });
+
     it('a payment arriving after the due time (the provider could not close it) is refunded automatically; the fee stays expired', async () => {
       const { feeId, token } = await openFee({ dueAt: new Date(Date.now() + 4000).toISOString() });
       const { body: p } = await pay(feeId, token);

@@ -52,6 +52,9 @@ const sumOfLines = (lines: Array<{ feeFen: number }>) => lines.reduce((s, l) => 
  * The payment order and its payments: projection of placed orders, the payer's view, pay,
  * cancel, applying a verified payment (notification, status query, reconciliation) and expiry.
  */
+/** What an online payment of an order finds (OrderService.payState). */
+type OrderPayState = { kind: 'payable'; order: OrderRow } | { kind: 'open'; payment: { paymentId: string; payUrl: string; amountFen: number } };
+
 @Injectable()
 export class OrderService {
   constructor(
@@ -226,36 +229,73 @@ export class OrderService {
 
   // ---- pay ----
 
-  /** A payment at the provider for the payer's pending order; an open one is returned again. */
-  async pay(orderId: string, caller: Caller): Promise<{ paymentId: string; payUrl: string; amountFen: number }> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: OrderRow[] = await manager.query(`SELECT * FROM payment_order WHERE id = $1 FOR UPDATE`, [orderId]);
-      const order = rows[0];
-      // The order may be on its way from exam (outbox → Kafka → consumer): the client retries.
-      if (!order) throw PaymentErrors.error('PAYMENT_ORDER_NOT_READY', { field: 'orderId' });
-      if (order.payer_id !== caller.sub) throw PaymentErrors.error('PAYMENT_ORDER_NOT_FOUND', { field: 'orderId' });
-      this.assertPayable(order);
-      const open: PaymentRow[] = await manager.query(`SELECT * FROM payment WHERE order_id = $1 AND status = 'open'`, [orderId]);
-      if (open[0]) return { paymentId: open[0].id, payUrl: open[0].pay_url, amountFen: open[0].amount_fen };
-      const paymentId = randomUUID();
-      let created: { providerRef: string; payUrl: string };
-      try {
-        created = await this.provider.createPayment({
-          paymentId,
-          amountFen: order.amount_fen,
-          description: `certhub exam fee ${order.business_no}`,
-          notifyUrl: this.notifyUrl(),
-        });
-      } catch (err) {
-        this.logger.warn('provider refused to create a payment', { orderId, err });
-        throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
-      }
-      await manager.query(
-        `INSERT INTO payment (id, order_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
-        [paymentId, orderId, this.provider.name, created.providerRef, order.amount_fen, created.payUrl],
-      );
-      return { paymentId, payUrl: created.payUrl, amountFen: order.amount_fen };
-    });
+  /**
+   * A payment at the provider for the payer's pending order; an open one is returned again. The
+   * provider is asked outside any transaction (FeeService.pay says why: a transaction holding the
+   * row and a pooled connection while waiting for the provider can starve the pool); the order is
+   * locked again to record the payment, and one recorded in between wins (ours is closed).
+   */
+  async pay(orderId: string, caller: Caller, attempt = 1): Promise<{ paymentId: string; payUrl: string; amountFen: number }> {
+    const before = await this.payState(orderId, caller, this.dataSource, false);
+    if (before.kind === 'open') return before.payment;
+    const paymentId = randomUUID();
+    let created: { providerRef: string; payUrl: string };
+    try {
+      created = await this.provider.createPayment({
+        paymentId,
+        amountFen: before.order.amount_fen,
+        description: `certhub exam fee ${before.order.business_no}`,
+        notifyUrl: this.notifyUrl(),
+      });
+    } catch (err) {
+      this.logger.warn('provider refused to create a payment', { orderId, err });
+      throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
+    }
+    let recorded: OrderPayState;
+    try {
+      recorded = await this.dataSource.transaction(async (manager) => {
+        const state = await this.payState(orderId, caller, manager, true);
+        if (state.kind !== 'payable') return state;
+        await manager.query(
+          `INSERT INTO payment (id, order_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
+          [paymentId, orderId, this.provider.name, created.providerRef, state.order.amount_fen, created.payUrl],
+        );
+        return { kind: 'open' as const, payment: { paymentId, payUrl: created.payUrl, amountFen: state.order.amount_fen } };
+      });
+    } catch (err) {
+      await this.closeUnused(paymentId, orderId);
+      throw err;
+    }
+    if (recorded.kind === 'open') {
+      if (recorded.payment.paymentId !== paymentId) await this.closeUnused(paymentId, orderId);
+      return recorded.payment;
+    }
+    await this.closeUnused(paymentId, orderId);
+    // Payable again only if the open payment seen first was closed in between: ask once more.
+    if (attempt > 2) throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
+    return this.pay(orderId, caller, attempt + 1);
+  }
+
+  /** The caller's order when it can be paid (refusals thrown), or its open payment. */
+  private async payState(orderId: string, caller: Caller, runner: EntityManager | DataSource, lock: boolean): Promise<OrderPayState> {
+    const rows: OrderRow[] = await runner.query(`SELECT * FROM payment_order WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [orderId]);
+    const order = rows[0];
+    // The order may be on its way from exam (outbox → Kafka → consumer): the client retries.
+    if (!order) throw PaymentErrors.error('PAYMENT_ORDER_NOT_READY', { field: 'orderId' });
+    if (order.payer_id !== caller.sub) throw PaymentErrors.error('PAYMENT_ORDER_NOT_FOUND', { field: 'orderId' });
+    this.assertPayable(order);
+    const open: PaymentRow[] = await runner.query(`SELECT * FROM payment WHERE order_id = $1 AND status = 'open' ORDER BY created_at LIMIT 1`, [orderId]);
+    if (open[0]) return { kind: 'open', payment: { paymentId: open[0].id, payUrl: open[0].pay_url, amountFen: open[0].amount_fen } };
+    return { kind: 'payable', order };
+  }
+
+  /** A payment created at the provider but not recorded: closed there (nobody has its address). */
+  private async closeUnused(paymentId: string, orderId: string): Promise<void> {
+    try {
+      await this.provider.closePayment(paymentId);
+    } catch (err) {
+      this.logger.warn('could not close an unused payment at the provider', { orderId, paymentId, err });
+    }
   }
 
   private assertPayable(order: OrderRow): void {
