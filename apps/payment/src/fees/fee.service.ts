@@ -23,6 +23,7 @@ import {
 import { checkUpload, uploadExtension, type Caller } from '@certhub/service-kit';
 import { newInvoiceNo } from '../invoices/invoice-number';
 import { PaymentConfig } from '../payment.config';
+import { openPayment, type PayCheck } from '../provider/open-payment';
 import { PaymentErrors } from '../payment.errors';
 import { PaymentProvider } from '../provider/payment-provider';
 import type { VoucherStatus } from './fee.entities';
@@ -106,12 +107,6 @@ function feeSummary(fee: FeeRow) {
     dueAt: fee.due_at.toISOString(),
   };
 }
-
-/** What an online payment of a fee finds (FeeService.payState). */
-type PayState =
-  | { kind: 'payable'; fee: FeeRow }
-  | { kind: 'open'; payment: { paymentId: string; payUrl: string } }
-  | { kind: 'voucher'; voucher: VoucherMeta };
 
 @Injectable()
 export class FeeService {
@@ -283,52 +278,24 @@ export class FeeService {
     return undefined;
   }
 
-  /**
-   * Online: a payment at the provider for the payer's pending fee; an open one is returned again.
-   *
-   * The provider is asked outside any transaction. Asked inside the one that locks the fee, it
-   * held the fee's row and a pooled connection while waiting for the provider (an HTTP call in
-   * production; the sandbox's own insert, on a second pooled connection, here): with colleagues
-   * paying the institution's fees at once and the fee workflows' activities waiting for the same
-   * rows, every connection of the pool ended up waiting for another (bench:certification). Now
-   * the fee is checked, the payment created at the provider, and the fee locked again to record
-   * it; a colleague's payment recorded in between wins, and ours is closed at the provider
-   * (its address was never shown to anyone).
-   */
+  /** Online: a payment at the provider for the payer's pending fee; an open one is returned again (`openPayment`: the provider is asked outside any transaction). */
   async pay(feeId: string, caller: Caller, attempt = 1): Promise<{ paymentId: string; payUrl: string }> {
-    const before = await this.payState(feeId, caller, this.dataSource, false);
-    if (before.kind === 'open') return before.payment;
-    if (before.kind === 'voucher') return this.waitForVoucher(before.voucher, feeId, caller, attempt);
-    const paymentId = randomUUID();
-    let created: { providerRef: string; payUrl: string };
-    try {
-      created = await this.provider.createPayment({ paymentId, amountFen: before.fee.amount_fen, description: `certhub fee ${before.fee.business_no}`, notifyUrl: this.notifyUrl() });
-    } catch (err) {
-      this.logger.warn('provider refused to create a payment', { feeId, err });
-      throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
-    }
-    let recorded: PayState;
-    try {
-      recorded = await this.dataSource.transaction(async (manager) => {
-        const state = await this.payState(feeId, caller, manager, true);
-        if (state.kind !== 'payable') return state;
-        await manager.query(
-          `INSERT INTO payment (id, fee_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
-          [paymentId, feeId, this.provider.name, created.providerRef, state.fee.amount_fen, created.payUrl],
-        );
-        return { kind: 'open' as const, payment: { paymentId, payUrl: created.payUrl } };
-      });
-    } catch (err) {
-      await this.closeUnused(paymentId, feeId);
-      throw err;
-    }
-    if (recorded.kind === 'open') {
-      if (recorded.payment.paymentId !== paymentId) await this.closeUnused(paymentId, feeId);
-      return recorded.payment;
-    }
-    await this.closeUnused(paymentId, feeId);
-    if (recorded.kind === 'voucher') return this.waitForVoucher(recorded.voucher, feeId, caller, attempt);
-    // Payable again only if the open payment we saw was closed in between: ask once more.
+    const opened = await openPayment<{ paymentId: string; payUrl: string }, VoucherMeta>(
+      { dataSource: this.dataSource, provider: this.provider, logger: this.logger, notifyUrl: this.notifyUrl() },
+      {
+        subject: { feeId },
+        check: (runner, lock) => this.payCheck(feeId, caller, runner, lock),
+        record: async (manager, p) => {
+          await manager.query(
+            `INSERT INTO payment (id, fee_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
+            [p.paymentId, feeId, this.provider.name, p.providerRef, p.amountFen, p.payUrl],
+          );
+          return { paymentId: p.paymentId, payUrl: p.payUrl };
+        },
+      },
+    );
+    if (opened.kind === 'open') return opened.payment;
+    if (opened.kind === 'other') return this.waitForVoucher(opened.other, feeId, caller, attempt);
     if (attempt > 2) throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
     return this.pay(feeId, caller, attempt + 1);
   }
@@ -338,16 +305,16 @@ export class FeeService {
    * cancelled, expired or not the caller's; a voucher under the staff's check; an open payment
    * (returned again); or payable.
    */
-  private async payState(feeId: string, caller: Caller, manager: EntityManager | DataSource, lock: boolean): Promise<PayState> {
-    const fee = await this.ownFee(feeId, caller, manager, lock);
+  private async payCheck(feeId: string, caller: Caller, runner: EntityManager | DataSource, lock: boolean): Promise<PayCheck<{ paymentId: string; payUrl: string }, VoucherMeta>> {
+    const fee = await this.ownFee(feeId, caller, runner, lock);
     const refused = this.notPayable(fee);
     if (refused) throw refused;
-    const review: VoucherMeta[] = await manager.query(`SELECT ${VOUCHER_COLUMNS} FROM payment_fee_voucher WHERE fee_id = $1 AND status = 'submitted'`, [feeId]);
+    const review: VoucherMeta[] = await runner.query(`SELECT ${VOUCHER_COLUMNS} FROM payment_fee_voucher WHERE fee_id = $1 AND status = 'submitted'`, [feeId]);
     // Paying online while staff check a voucher would pay twice: wait for the check.
-    if (review[0]) return { kind: 'voucher', voucher: review[0] };
-    const open: FeePaymentRow[] = await manager.query(`SELECT * FROM payment WHERE fee_id = $1 AND status = 'open' ORDER BY created_at LIMIT 1`, [feeId]);
+    if (review[0]) return { kind: 'other', other: review[0] };
+    const open: FeePaymentRow[] = await runner.query(`SELECT * FROM payment WHERE fee_id = $1 AND status = 'open' ORDER BY created_at LIMIT 1`, [feeId]);
     if (open[0]) return { kind: 'open', payment: { paymentId: open[0].id, payUrl: open[0].pay_url } };
-    return { kind: 'payable', fee };
+    return { kind: 'payable', amountFen: fee.amount_fen, description: `certhub fee ${fee.business_no}` };
   }
 
   /** A voucher is waiting for staff: make sure the workflow knows it (a lost Update would block the fee). */
@@ -356,15 +323,7 @@ export class FeeService {
     return this.pay(feeId, caller, attempt + 1);
   }
 
-  /** A payment created at the provider but not recorded (a colleague's came first, or the fee changed): closed there. */
-  private async closeUnused(paymentId: string, feeId: string): Promise<void> {
-    try {
-      await this.provider.closePayment(paymentId);
-    } catch (err) {
-      // Nobody has its address; the provider's own expiry closes it.
-      this.logger.warn('could not close an unused payment at the provider', { feeId, paymentId, err });
-    }
-  }
+
 
   private notifyUrl(): string {
     // The same endpoint as orders' payments (OrderService.notifyUrl): one notify path per provider.

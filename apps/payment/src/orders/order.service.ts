@@ -11,6 +11,7 @@ import type { Caller } from '@certhub/service-kit';
 import { FeeService } from '../fees/fee.service';
 import { newInvoiceNo } from '../invoices/invoice-number';
 import { PaymentConfig } from '../payment.config';
+import { openPayment, type PayCheck } from '../provider/open-payment';
 import { PaymentErrors } from '../payment.errors';
 import { chinaDate, PaymentProvider, type ProviderPaymentState } from '../provider/payment-provider';
 
@@ -52,9 +53,6 @@ const sumOfLines = (lines: Array<{ feeFen: number }>) => lines.reduce((s, l) => 
  * The payment order and its payments: projection of placed orders, the payer's view, pay,
  * cancel, applying a verified payment (notification, status query, reconciliation) and expiry.
  */
-/** What an online payment of an order finds (OrderService.payState). */
-type OrderPayState = { kind: 'payable'; order: OrderRow } | { kind: 'open'; payment: { paymentId: string; payUrl: string; amountFen: number } };
-
 @Injectable()
 export class OrderService {
   constructor(
@@ -229,55 +227,29 @@ export class OrderService {
 
   // ---- pay ----
 
-  /**
-   * A payment at the provider for the payer's pending order; an open one is returned again. The
-   * provider is asked outside any transaction (FeeService.pay says why: a transaction holding the
-   * row and a pooled connection while waiting for the provider can starve the pool); the order is
-   * locked again to record the payment, and one recorded in between wins (ours is closed).
-   */
+  /** A payment at the provider for the payer's pending order; an open one is returned again (`openPayment`: the provider is asked outside any transaction). */
   async pay(orderId: string, caller: Caller, attempt = 1): Promise<{ paymentId: string; payUrl: string; amountFen: number }> {
-    const before = await this.payState(orderId, caller, this.dataSource, false);
-    if (before.kind === 'open') return before.payment;
-    const paymentId = randomUUID();
-    let created: { providerRef: string; payUrl: string };
-    try {
-      created = await this.provider.createPayment({
-        paymentId,
-        amountFen: before.order.amount_fen,
-        description: `certhub exam fee ${before.order.business_no}`,
-        notifyUrl: this.notifyUrl(),
-      });
-    } catch (err) {
-      this.logger.warn('provider refused to create a payment', { orderId, err });
-      throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
-    }
-    let recorded: OrderPayState;
-    try {
-      recorded = await this.dataSource.transaction(async (manager) => {
-        const state = await this.payState(orderId, caller, manager, true);
-        if (state.kind !== 'payable') return state;
-        await manager.query(
-          `INSERT INTO payment (id, order_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
-          [paymentId, orderId, this.provider.name, created.providerRef, state.order.amount_fen, created.payUrl],
-        );
-        return { kind: 'open' as const, payment: { paymentId, payUrl: created.payUrl, amountFen: state.order.amount_fen } };
-      });
-    } catch (err) {
-      await this.closeUnused(paymentId, orderId);
-      throw err;
-    }
-    if (recorded.kind === 'open') {
-      if (recorded.payment.paymentId !== paymentId) await this.closeUnused(paymentId, orderId);
-      return recorded.payment;
-    }
-    await this.closeUnused(paymentId, orderId);
-    // Payable again only if the open payment seen first was closed in between: ask once more.
+    const opened = await openPayment<{ paymentId: string; payUrl: string; amountFen: number }, never>(
+      { dataSource: this.dataSource, provider: this.provider, logger: this.logger, notifyUrl: this.notifyUrl() },
+      {
+        subject: { orderId },
+        check: (runner, lock) => this.payCheck(orderId, caller, runner, lock),
+        record: async (manager, p) => {
+          await manager.query(
+            `INSERT INTO payment (id, order_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
+            [p.paymentId, orderId, this.provider.name, p.providerRef, p.amountFen, p.payUrl],
+          );
+          return { paymentId: p.paymentId, payUrl: p.payUrl, amountFen: p.amountFen };
+        },
+      },
+    );
+    if (opened.kind === 'open') return opened.payment;
     if (attempt > 2) throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
     return this.pay(orderId, caller, attempt + 1);
   }
 
   /** The caller's order when it can be paid (refusals thrown), or its open payment. */
-  private async payState(orderId: string, caller: Caller, runner: EntityManager | DataSource, lock: boolean): Promise<OrderPayState> {
+  private async payCheck(orderId: string, caller: Caller, runner: EntityManager | DataSource, lock: boolean): Promise<PayCheck<{ paymentId: string; payUrl: string; amountFen: number }, never>> {
     const rows: OrderRow[] = await runner.query(`SELECT * FROM payment_order WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [orderId]);
     const order = rows[0];
     // The order may be on its way from exam (outbox → Kafka → consumer): the client retries.
@@ -286,16 +258,7 @@ export class OrderService {
     this.assertPayable(order);
     const open: PaymentRow[] = await runner.query(`SELECT * FROM payment WHERE order_id = $1 AND status = 'open' ORDER BY created_at LIMIT 1`, [orderId]);
     if (open[0]) return { kind: 'open', payment: { paymentId: open[0].id, payUrl: open[0].pay_url, amountFen: open[0].amount_fen } };
-    return { kind: 'payable', order };
-  }
-
-  /** A payment created at the provider but not recorded: closed there (nobody has its address). */
-  private async closeUnused(paymentId: string, orderId: string): Promise<void> {
-    try {
-      await this.provider.closePayment(paymentId);
-    } catch (err) {
-      this.logger.warn('could not close an unused payment at the provider', { orderId, paymentId, err });
-    }
+    return { kind: 'payable', amountFen: order.amount_fen, description: `certhub exam fee ${order.business_no}` };
   }
 
   private assertPayable(order: OrderRow): void {
