@@ -67,7 +67,7 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
       },
       { wakeDelayMs: 1000, runNow: true },
     );
-    this.deps.starter.onSubmitted = deliver;
+    this.deps.starter.onPending = deliver;
     // The same for the review cases (CE-4 … CE-8): opened, resubmitted or withdrawn.
     this.deps.reviewStarter.onPending = this.jobs.loop(
       'review case workflow starter',

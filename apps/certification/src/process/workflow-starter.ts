@@ -7,6 +7,7 @@ import { sqlRows } from '@certhub/persistence';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import { certApplication, CERT_REGISTRATION_CASE_TYPE, resubmitSignal, withdrawSignal } from '@certhub/workflows-certification';
 import { CertificationConfig } from '../certification.config';
+import { PendingDelivery } from './pending-delivery';
 
 interface PendingRow {
   id: string;
@@ -28,38 +29,29 @@ interface PendingRow {
  * delivered the same way, as the signal `withdraw` with its round.
  */
 @Injectable()
-export class ApplicationWorkflowStarter {
+export class ApplicationWorkflowStarter extends PendingDelivery<PendingRow> {
+  protected readonly notDelivered = 'submit not delivered to the workflow yet; the starter retries';
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     private readonly config: CertificationConfig,
-    private readonly logger: Logger,
-  ) {}
+    protected readonly logger: Logger,
+  ) {
+    super();
+  }
 
-  /** Set by the runtime: wakes its delivery loop. */
-  onSubmitted?: () => void;
-
-  /** Delivers one application's pending submit now; false (logged) when Temporal did not take it. */
-  async deliver(applicationId: string): Promise<boolean> {
+  protected async pendingRow(applicationId: string): Promise<PendingRow | undefined> {
     const [row] = await sqlRows<PendingRow>(
       this.dataSource,
       `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application
         WHERE id = $1 AND workflow_round < round AND (status = 'submitted' OR (status = 'withdrawn' AND workflow_round > 0))`,
       [applicationId],
     );
-    if (!row) return true;
-    try {
-      await this.deliverRow(row);
-      return true;
-    } catch (err) {
-      this.logger.warn('submit not delivered to the workflow yet; the starter retries', { applicationId, err });
-      this.onSubmitted?.();
-      return false;
-    }
+    return row;
   }
 
-  /** Delivers every pending submit (oldest first); returns how many were delivered. */
-  async deliverPending(limit = 100): Promise<number> {
+  protected async pendingRows(limit: number): Promise<PendingRow[]> {
     const rows = await sqlRows<PendingRow>(
       this.dataSource,
       `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
@@ -71,11 +63,10 @@ export class ApplicationWorkflowStarter {
         WHERE status = 'withdrawn' AND workflow_round > 0 AND workflow_round < round ORDER BY updated_at LIMIT $1`,
       [limit],
     );
-    for (const row of [...rows, ...withdrawn]) await this.deliverRow(row);
-    return rows.length + withdrawn.length;
+    return [...rows, ...withdrawn];
   }
 
-  private async deliverRow(row: PendingRow): Promise<void> {
+  protected async deliverRow(row: PendingRow): Promise<void> {
     if (row.status === 'withdrawn') {
       try {
         await workflowHandle(this.temporal, certApplication, row.id).signal(withdrawSignal, { round: row.round });

@@ -7,6 +7,7 @@ import { sqlRows } from '@certhub/persistence';
 import { startWorkflowOnce, workflowHandle } from '@certhub/temporal';
 import { reviewCaseWorkflow, reviewResubmitSignal, reviewWithdrawSignal, type ReviewCaseKind } from '@certhub/workflows-certification';
 import { CertificationConfig } from '../certification.config';
+import { PendingDelivery } from '../process/pending-delivery';
 
 interface PendingRow {
   id: string;
@@ -29,41 +30,32 @@ const PENDING = `(status = 'submitted' AND workflow_round < round) OR (status = 
  * workflow id, the resubmit by round, the withdraw by the flag.
  */
 @Injectable()
-export class ReviewCaseStarter {
+export class ReviewCaseStarter extends PendingDelivery<PendingRow> {
+  protected readonly notDelivered = 'review case change not delivered to the workflow yet; the starter retries';
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     private readonly config: CertificationConfig,
-    private readonly logger: Logger,
-  ) {}
-
-  /** Set by the runtime: wakes its delivery loop. */
-  onPending?: () => void;
-
-  async deliver(caseId: string): Promise<boolean> {
-    const [row] = await sqlRows<PendingRow>(this.dataSource, `SELECT id, kind, applicant_id, business_no, status, stage, round, workflow_round FROM review_case WHERE id = $1 AND (${PENDING})`, [caseId]);
-    if (!row) return true;
-    try {
-      await this.deliverRow(row);
-      return true;
-    } catch (err) {
-      this.logger.warn('review case change not delivered to the workflow yet; the starter retries', { caseId, err });
-      this.onPending?.();
-      return false;
-    }
+    protected readonly logger: Logger,
+  ) {
+    super();
   }
 
-  async deliverPending(limit = 100): Promise<number> {
-    const rows = await sqlRows<PendingRow>(
+  protected async pendingRow(caseId: string): Promise<PendingRow | undefined> {
+    const [row] = await sqlRows<PendingRow>(this.dataSource, `SELECT id, kind, applicant_id, business_no, status, stage, round, workflow_round FROM review_case WHERE id = $1 AND (${PENDING})`, [caseId]);
+    return row;
+  }
+
+  protected pendingRows(limit: number): Promise<PendingRow[]> {
+    return sqlRows<PendingRow>(
       this.dataSource,
       `SELECT id, kind, applicant_id, business_no, status, stage, round, workflow_round FROM review_case WHERE ${PENDING} ORDER BY submitted_at LIMIT $1`,
       [limit],
     );
-    for (const row of rows) await this.deliverRow(row);
-    return rows.length;
   }
 
-  private async deliverRow(row: PendingRow): Promise<void> {
+  protected async deliverRow(row: PendingRow): Promise<void> {
     const ref = reviewCaseWorkflow(row.kind);
     if (row.status === 'withdrawn') {
       if (row.workflow_round > 0) {

@@ -1,0 +1,45 @@
+import type { Logger } from '@certhub/logging';
+
+/**
+ * What an applicant did to a case that its workflow has not been told yet (a submit, a resubmit, a
+ * withdraw), kept as a database change first (ADR 0016): the request delivers it right after its
+ * commit, and the runtime's loop delivers whatever is still pending — Temporal being down loses
+ * nothing. Subclasses say how a pending row is read and delivered; delivering twice is harmless
+ * (starts are idempotent by workflow id, signals by round or flag).
+ */
+export abstract class PendingDelivery<Row extends { id: string }> {
+  protected abstract readonly logger: Logger;
+
+  /** Set by the runtime: wakes its delivery loop. */
+  onPending?: () => void;
+
+  /** The case's row when something of it is pending. */
+  protected abstract pendingRow(id: string): Promise<Row | undefined>;
+  /** Pending rows, oldest first. */
+  protected abstract pendingRows(limit: number): Promise<Row[]>;
+  /** Tells the workflow and marks the row delivered. */
+  protected abstract deliverRow(row: Row): Promise<void>;
+  /** The log line when a delivery fails (the loop retries). */
+  protected abstract readonly notDelivered: string;
+
+  /** Delivers one case's pending change now; false (logged, the loop woken) when Temporal did not take it. */
+  async deliver(id: string): Promise<boolean> {
+    const row = await this.pendingRow(id);
+    if (!row) return true;
+    try {
+      await this.deliverRow(row);
+      return true;
+    } catch (err) {
+      this.logger.warn(this.notDelivered, { caseId: id, err });
+      this.onPending?.();
+      return false;
+    }
+  }
+
+  /** Delivers every pending change (oldest first); returns how many were delivered. */
+  async deliverPending(limit = 100): Promise<number> {
+    const rows = await this.pendingRows(limit);
+    for (const row of rows) await this.deliverRow(row);
+    return rows.length;
+  }
+}
