@@ -67,3 +67,22 @@ export function checkUpload(declaredContentType: string | undefined, body: unkno
   if (rule.maxBytes !== undefined && body.length > rule.maxBytes) return { ok: false, refusal: 'too-large', maxBytes: rule.maxBytes };
   return { ok: true, contentType: type, ext, bytes: body.length, content: body };
 }
+
+/** The headers a stored upload is served with (the reply is anything with Fastify's `header`). */
+interface FileReply {
+  header(name: string, value: string): FileReply;
+  send(payload: Buffer): unknown;
+}
+
+/**
+ * Serves a stored upload: its own (checked) type, shown inline under `filename`, never cached on
+ * the way, and never sniffed into another type by the browser.
+ */
+export async function sendUpload(reply: FileReply, file: { contentType: string; filename: string; content: Buffer }): Promise<void> {
+  await reply
+    .header('content-type', file.contentType)
+    .header('content-disposition', `inline; filename="${file.filename}"`)
+    .header('cache-control', 'private, no-store')
+    .header('x-content-type-options', 'nosniff')
+    .send(file.content);
+}

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentCaller, RequestId, RequireAccountType, UPLOAD_MEDIA_TYPES, type Caller } from '@certhub/service-kit';
+import { CurrentCaller, RequestId, RequireAccountType, sendUpload, UPLOAD_MEDIA_TYPES, type Caller } from '@certhub/service-kit';
 import { CertificationErrors } from '../certification.errors';
 import { AttachmentService } from './attachment.service';
 
@@ -40,11 +40,6 @@ export class AttachmentController {
   })
   async file(@CurrentCaller() caller: Caller, @Param('id', attachmentIdPipe) id: string, @Res() reply: FastifyReply) {
     const file = await this.attachments.file(id, caller);
-    await reply
-      .header('content-type', file.contentType)
-      .header('content-disposition', `inline; filename="${file.id}.${file.ext}"`)
-      .header('cache-control', 'private, no-store')
-      .header('x-content-type-options', 'nosniff')
-      .send(file.content);
+    await sendUpload(reply, { contentType: file.contentType, filename: `${file.id}.${file.ext}`, content: file.content });
   }
 }

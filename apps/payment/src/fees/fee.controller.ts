@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, ParseEnumPipe, ParseUUIDPipe, Post, Q
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors } from '@certhub/errors';
-import { CurrentCaller, RequestId, RequireRoles, type Caller } from '@certhub/service-kit';
+import { CurrentCaller, RequestId, RequireRoles, sendUpload, type Caller } from '@certhub/service-kit';
 import { PaymentErrors } from '../payment.errors';
 import { FeeService } from './fee.service';
 
@@ -73,11 +73,6 @@ export class FeeStaffController {
   @ApiOperation({ summary: 'The voucher file (staff)' })
   async voucher(@Param('feeId', feeIdParam()) feeId: string, @Param('voucherId', voucherIdParam()) voucherId: string, @Res() reply: FastifyReply) {
     const file = await this.fees.voucherFile(feeId, voucherId);
-    await reply
-      .header('content-type', file.contentType)
-      .header('content-disposition', `inline; filename="voucher-${file.round}.${file.ext}"`)
-      .header('cache-control', 'private, no-store')
-      .header('x-content-type-options', 'nosniff')
-      .send(file.content);
+    await sendUpload(reply, { contentType: file.contentType, filename: `voucher-${file.round}.${file.ext}`, content: file.content });
   }
 }
