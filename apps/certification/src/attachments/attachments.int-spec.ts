@@ -55,16 +55,8 @@ describe('case attachments: the transfer reason file (CE-5 转会理由文件)',
     await h?.stop();
   });
 
-  async function certificate(a: Applicant) {
-    const id = randomUUID();
-    const no = `QMS-${Date.now()}${Math.floor(Math.random() * 1000)}`;
-    await h.dataSource.query(
-      `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, institution_name, holder_name, issued_at, valid_until, status)
-       VALUES ($1, $2, $3, $4, 'system-auditor', 'auditor', 'QMS', $5, '甲认证中心（测试）', '张伟', now() - interval '1 year', $6, 'valid')`,
-      [id, no, randomUUID(), a.id, institutionA, new Date(Date.now() + 500 * DAY)],
-    );
-    return { id, no };
-  }
+  const certificate = (a: Applicant) =>
+    h.certificate(a, { validUntil: new Date(Date.now() + 500 * DAY), institutionId: institutionA, institutionName: '甲认证中心（测试）', issuedYearsAgo: 1 });
 
   const read = (token: string, id: string) => h.request<Body>('GET', `${FILES}/${id}`, { token });
   const view = async (token: string, id: string) => (await h.request<CaseView>('GET', `${CASES}/${id}`, { token })).body;

@@ -55,16 +55,8 @@ describe('review cases through the real Temporal dev server (CE-4 … CE-9)', ()
   });
 
   /** A registration certificate of the person (as CE-3 issues it), valid until `validUntil`. */
-  async function certificate(a: Applicant, validUntil: Date, institutionId: string | null = institutionA, status = 'valid') {
-    const id = randomUUID();
-    const no = `QMS-${Date.now()}${Math.floor(Math.random() * 1000)}`;
-    await h.dataSource.query(
-      `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, institution_name, holder_name, issued_at, valid_until, status)
-       VALUES ($1, $2, $3, $4, 'system-auditor', 'auditor', 'QMS', $5, $6, '张伟', now() - interval '3 years', $7, $8)`,
-      [id, no, randomUUID(), a.id, institutionId, institutionId === institutionA ? '甲认证中心（测试）' : '乙认证中心（测试）', validUntil, status],
-    );
-    return { id, no };
-  }
+  const certificate = (a: Applicant, validUntil: Date, institutionId: string | null = institutionA, status = 'valid') =>
+    h.certificate(a, { validUntil, institutionId, institutionName: institutionId === institutionA ? '甲认证中心（测试）' : '乙认证中心（测试）', issuedYearsAgo: 3, status });
 
   const post = (path: string, token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
     h.request<Body & { id: string; businessNo: string; workflowId: string }>('POST', `/api/v1/certification/${path}`, { token, body, headers });

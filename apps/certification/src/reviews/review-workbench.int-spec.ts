@@ -37,12 +37,9 @@ describe('review cases through the real workbench (CE-5, CE-6, WB-1 … WB-4)', 
 
   it('transfer: each institution reviews only its own step, the association decides; my items and messages follow; the certificate moves', async () => {
     const a = h.applicant();
-    const certificateId = randomUUID();
-    await h.dataSource.query(
-      `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, institution_name, holder_name, issued_at, valid_until, status)
-       VALUES ($1, $2, $3, $4, 'system-auditor', 'auditor', 'QMS', $5, '甲认证中心（测试）', '张伟', now() - interval '1 year', now() + interval '2 years', 'valid')`,
-      [certificateId, `QMS-WB-${Date.now()}`, randomUUID(), a.id, institutionA],
-    );
+    const twoYears = new Date();
+    twoYears.setFullYear(twoYears.getFullYear() + 2);
+    const { id: certificateId } = await h.certificate(a, { validUntil: twoYears, institutionId: institutionA, institutionName: '甲认证中心（测试）', issuedYearsAgo: 1, certificateNo: `QMS-WB-${Date.now()}` });
     const opened = await h.request<Body & { id: string; businessNo: string }>('POST', '/api/v1/certification/transfers', {
       token: a.token,
       body: { toInstitutionId: institutionB, transferType: 'certification', reason: 'job-change' },

@@ -179,6 +179,24 @@ export class CertificationHarness {
     return { id, token: this.token({ sub: id }) };
   }
 
+  /**
+   * A registration certificate of the person as CE-3 issues it (QMS system auditor, holder 张伟),
+   * written straight into the table: cases that need a certificate start from it.
+   */
+  async certificate(
+    a: Applicant,
+    options: { validUntil: Date; institutionId: string | null; institutionName: string | null; issuedYearsAgo: number; status?: string; certificateNo?: string },
+  ): Promise<{ id: string; no: string }> {
+    const id = randomUUID();
+    const no = options.certificateNo ?? `QMS-${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    await this.dataSource.query(
+      `INSERT INTO certificate (id, certificate_no, application_id, person_id, application_type, grade, field, institution_id, institution_name, holder_name, issued_at, valid_until, status)
+       VALUES ($1, $2, $3, $4, 'system-auditor', 'auditor', 'QMS', $5, $6, '张伟', now() - make_interval(years => $7), $8, $9)`,
+      [id, no, randomUUID(), a.id, options.institutionId, options.institutionName, options.issuedYearsAgo, options.validUntil, options.status ?? 'valid'],
+    );
+    return { id, no };
+  }
+
   async create(a: Applicant, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     return this.request<{ id: string; businessNo: string; code?: string; field?: string; details?: Record<string, unknown> }>('POST', '/api/v1/certification/applications', {
       token: a.token,
