@@ -19,10 +19,10 @@
  *      two stages) work their inboxes through the
  *      gateway: institution users (institution review), admins (expert assignment, association
  *      decision), experts (evaluation with a verdict per record), staff (association approval).
- *      A reviewer lists their inbox (first page), claims a task of it and completes it (sent
- *      again with the same request id after a 5xx), and lists again; an empty inbox is asked
- *      again after BENCH_POLL_MS (250), doubling up to BENCH_POLL_MAX_MS (2000) while it stays
- *      empty. Done when every case is approved (certificate issued).
+ *      A reviewer takes the next task (`POST /tasks/next?wait=BENCH_NEXT_WAIT_S` (10): the one
+ *      they hold, else their groups' earliest due, claimed for them; with nothing to do the
+ *      request waits for a task), completes it (sent again with the same request id after a
+ *      5xx) and looks at their inbox's first page, as the web client shows it after a decision. Done when every case is approved (certificate issued).
  *
  * Cases per second = cases ÷ (last approval − first submit / first start); the ratio is the
  * platform's over the reference's (goal ≥ 0.7). Every inbox GET of phase 2 is timed at the client
@@ -59,10 +59,12 @@ const REVIEWERS = Number(env.BENCH_REVIEWERS ?? 24);
 /** Users of the institution who pay its registration fees online (the sandbox provider), as many as there are reviewers per stage. */
 const PAYERS = Number(env.BENCH_PAYERS ?? REVIEWERS);
 const STAGES = 5;
-/** An empty inbox is asked again after BENCH_POLL_MS (250), doubling while it stays empty up to BENCH_POLL_MAX_MS (2000). */
+/** A payer's empty fee list is asked again after BENCH_POLL_MS (250), doubling while it stays empty up to BENCH_POLL_MAX_MS (2000). */
 const POLL_MS = Number(env.BENCH_POLL_MS ?? 250);
 const POLL_MAX_MS = Number(env.BENCH_POLL_MAX_MS ?? 2000);
 const INBOX_PAGE = Number(env.BENCH_INBOX_PAGE ?? 20);
+/** A reviewer with nothing to do waits this long in one "next task" request (long poll). */
+const NEXT_WAIT_S = Number(env.BENCH_NEXT_WAIT_S ?? 10);
 /** How long either phase may take before the benchmark gives up on it. */
 const MAX_SECONDS = Number(env.BENCH_MAX_SECONDS ?? 1800);
 const RUN_REFERENCE = env.BENCH_REFERENCE !== '0';
@@ -379,10 +381,11 @@ interface ReviewStats {
   paid: Set<string>;
   pay: number[];
   inbox: Record<Role, number[]>;
-  claim: number[];
+  /** The reviewers' "next task" calls. */
+  next: number[];
   complete: number[];
   completed: Record<string, number>;
-  /** Claims lost to a colleague, completions refused (the task was no longer open …), other failures. */
+  /** Fees a colleague of the payer paid first (409 at payment start or at the sandbox). */
   conflicts: number;
   /** Completions sent again after a 5xx (same request id). */
   retried: number;
@@ -441,63 +444,50 @@ async function payer(http: HttpPool, me: Actor, stats: ReviewStats, stop: { done
   }
 }
 
-/** One reviewer: list the inbox, claim a task of it, complete it; again until told to stop. */
+/**
+ * One reviewer: take the next task, waiting for one when there is none (`POST /tasks/next?wait=`:
+ * the one I hold, else my groups' earliest due, claimed for me), complete it, and look at the inbox
+ * (its first page, as the web client shows it after a decision); again until told to stop.
+ */
 async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[], stats: ReviewStats, stop: { done: boolean }): Promise<void> {
-  let idleMs = POLL_MS;
+  const fail = (key: string) => (stats.failures[key] = (stats.failures[key] ?? 0) + 1);
   while (!stop.done) {
-    const list = await call(http, me, 'GET', `/api/v1/workbench/tasks?size=${INBOX_PAGE}`);
-    stats.inbox[role].push(list.ms);
-    if (list.status !== 200) {
-      stats.failures[`inbox ${list.status}`] = (stats.failures[`inbox ${list.status}`] ?? 0) + 1;
+    const next = await call(http, me, 'POST', `/api/v1/workbench/tasks/next?wait=${NEXT_WAIT_S}`, {});
+    if (next.status !== 200) {
+      fail(`next ${next.status} ${next.body.code ?? ''}`);
       await sleep(POLL_MS);
       continue;
     }
-    const items = (list.body.items ?? []) as Task[];
-    if (items.length === 0) {
-      await sleep(idleMs / 2 + Math.random() * idleMs);
-      idleMs = Math.min(POLL_MAX_MS, idleMs * 2);
+    const task = next.body.task as Task | null;
+    if (!task) continue;
+    stats.next.push(next.ms);
+    const decision = decisionFor(task, experts);
+    if (!decision) {
+      fail(`no decision for ${task.stage}`);
+      await sleep(POLL_MS);
       continue;
     }
-    idleMs = POLL_MS;
-    // Colleagues see the same first page: each starts at a random task of it.
-    const start = Math.floor(Math.random() * items.length);
-    for (let k = 0; k < items.length && !stop.done; k++) {
-      const task = items[(start + k) % items.length]!;
-      const decision = decisionFor(task, experts);
-      if (!decision) continue;
-      if (task.assigneeId !== me.sub) {
-        const claim = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/claim`);
-        stats.claim.push(claim.ms);
-        if (claim.status === 409 || claim.status === 404) {
-          stats.conflicts += 1;
-          continue;
-        }
-        if (claim.status !== 200) {
-          stats.failures[`claim ${claim.status} ${claim.body.code ?? ''}`] = (stats.failures[`claim ${claim.status} ${claim.body.code ?? ''}`] ?? 0) + 1;
-          continue;
-        }
-      }
-      // A completion the process could not take in time (503) is sent again with the same
-      // request id, as the API says: it acts once.
-      const requestId = randomUUID();
-      let done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
-      let ms = done.ms;
-      for (let retry = 0; retry < 10 && done.status >= 500 && !stop.done; retry++) {
-        stats.retried += 1;
-        await sleep(500);
-        done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
-        ms += done.ms;
-      }
-      stats.complete.push(ms);
-      if (done.status === 200) {
-        stats.completed[task.stage] = (stats.completed[task.stage] ?? 0) + 1;
-        break;
-      }
-      const key = `complete ${done.status} ${done.body.code ?? ''}`;
-      stats.failures[key] = (stats.failures[key] ?? 0) + 1;
-      if (stats.failures[key] <= 3) log(`platform: ${role} could not complete ${task.stage}: ${done.status} ${JSON.stringify(done.body).slice(0, 300)}`);
-      break;
+    // A completion the process could not take in time (503) is sent again with the same
+    // request id, as the API says: it acts once.
+    const requestId = randomUUID();
+    let done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
+    let ms = done.ms;
+    for (let retry = 0; retry < 10 && done.status >= 500 && !stop.done; retry++) {
+      stats.retried += 1;
+      await sleep(500);
+      done = await call(http, me, 'POST', `/api/v1/workbench/tasks/${task.id}/complete`, decision, requestId);
+      ms += done.ms;
     }
+    stats.complete.push(ms);
+    if (done.status === 200) stats.completed[task.stage] = (stats.completed[task.stage] ?? 0) + 1;
+    else {
+      const key = `complete ${done.status} ${done.body.code ?? ''}`;
+      fail(key);
+      if (stats.failures[key] === 1) log(`platform: ${role} could not complete ${task.stage}: ${done.status} ${JSON.stringify(done.body).slice(0, 300)}`);
+    }
+    const list = await call(http, me, 'GET', `/api/v1/workbench/tasks?size=${INBOX_PAGE}`);
+    stats.inbox[role].push(list.ms);
+    if (list.status !== 200) fail(`inbox ${list.status}`);
   }
 }
 
@@ -552,7 +542,7 @@ interface PlatformResult extends PhaseResult {
   submit: Latency;
   inbox: Latency;
   inboxByRole: Record<Role, Latency>;
-  claim: Latency;
+  next: Latency;
   complete: Latency;
   statuses: Record<string, number>;
   certificates: number;
@@ -610,7 +600,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     staff: Array.from({ length: REVIEWERS }, () => actor('staff', ['staff'])),
   };
   const prober = actor('staff', ['staff']);
-  const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, claim: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
+  const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, next: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };
 
   const before = cpu.read();
@@ -668,7 +658,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     submit: latency(submitMs),
     inbox: latency(allInbox),
     inboxByRole: Object.fromEntries(ROLES.map((r) => [r, latency(stats.inbox[r])])) as Record<Role, Latency>,
-    claim: latency(stats.claim),
+    next: latency(stats.next),
     complete: latency(stats.complete),
     statuses,
     certificates: certRows[0].n as number,
@@ -680,7 +670,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   };
   log(`platform: ${approved} of ${CASES} applications approved in ${result.seconds} s → ${result.casesPerSecond} cases/s; statuses ${JSON.stringify(statuses)}; certificates ${result.certificates}`);
   log(`platform: fees paid by the institution ${stats.paid.size} (list + start + pay p50 ${latency(stats.pay).p50} / p99 ${latency(stats.pay).p99} ms)`);
-  log(`platform: tasks completed ${JSON.stringify(stats.completed)}; claims lost to a colleague ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
+  log(`platform: tasks completed ${JSON.stringify(stats.completed)}; fees a colleague paid first ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
   log(`platform: CPU s ${JSON.stringify(used)}`);
   log(`platform: probe ${probeLine(probed)}`);
   return result;
@@ -690,11 +680,11 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
 
 async function main(): Promise<void> {
   const db = new PgPool({ connectionString: DATABASE_URL, max: 2 });
-  const http = new HttpPool(GATEWAY, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+  const http = new HttpPool(GATEWAY, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
   const direct = new HttpPool(WORKBENCH, { connections: 4, pipelining: 1, keepAliveTimeout: 30_000 });
   const cpu = cpuProbe();
   const started = performance.now();
-  log(`certification bench: ${CASES} cases, ${SUBMITTERS} submitters, ${REVIEWERS} reviewers per stage (${ROLES.map((r) => `${r} ${r === 'admin' ? 2 * REVIEWERS : REVIEWERS}`).join(', ')}), inbox polled every ${POLL_MS} ms when empty`);
+  log(`certification bench: ${CASES} cases, ${SUBMITTERS} submitters, ${REVIEWERS} reviewers per stage (${ROLES.map((r) => `${r} ${r === 'admin' ? 2 * REVIEWERS : REVIEWERS}`).join(', ')}), reviewers wait up to ${NEXT_WAIT_S} s for their next task`);
   try {
     // The same probe on the idle platform first: what the inbox costs without the load.
     const idle = await probe(http, direct, actor('staff', ['staff']), { rounds: 200 });
@@ -736,7 +726,7 @@ async function main(): Promise<void> {
     log(`probe on the idle platform before:    ${probeLine(idle)}`);
     for (const r of ROLES) log(`  ${r.padEnd(12)} p50 ${plat.inboxByRole[r].p50} ms, p99 ${plat.inboxByRole[r].p99} ms (${plat.inboxByRole[r].n})`);
     if (ref) log(`reference Update (no workbench, no gateway) p50 ${ref.update.p50} / p99 ${ref.update.p99} ms`);
-    log(`claim p50 ${plat.claim.p50} / p99 ${plat.claim.p99} ms; complete (with the workflow Update) p50 ${plat.complete.p50} / p99 ${plat.complete.p99} ms; submit p50 ${plat.submit.p50} / p99 ${plat.submit.p99} ms`);
+    log(`next task p50 ${plat.next.p50} / p99 ${plat.next.p99} ms; complete (with the workflow Update) p50 ${plat.complete.p50} / p99 ${plat.complete.p99} ms; submit p50 ${plat.submit.p50} / p99 ${plat.submit.p99} ms`);
     log(JSON.stringify(figures));
     if (RECORD) record(figures);
   } finally {

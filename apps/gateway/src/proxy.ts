@@ -50,6 +50,19 @@ export function isAdmissionControlled(method: string, path: string): boolean {
   return path.startsWith('/api/v1/payment/orders/');
 }
 
+/**
+ * A long poll (`?wait=N`, e.g. the workbench's "next task"): the service holds the request until
+ * there is something to answer, so it goes over connections of its own — a crowd of waiting
+ * reviewers never takes the connections ordinary requests need — and is given up upstream when
+ * its caller goes away.
+ */
+export function isLongPoll(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0) return false;
+  const wait = new URLSearchParams(url.slice(q + 1)).get('wait');
+  return wait !== null && Number(wait) > 0;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {
@@ -68,6 +81,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
   const trusted = new Set(config.TRUSTED_PROXIES.split(',').map((s) => s.trim()));
   const limiter = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST);
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  const longPollAgent = new Agent({ keepAliveTimeout: 30_000, connections: 4096, pipelining: 1 });
   const admission = new AdmissionControl({
     concurrency: config.ADMISSION_CONCURRENCY,
     queueLimit: config.ADMISSION_QUEUE,
@@ -152,12 +166,19 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
     }
 
     const body = req.body as Buffer | undefined;
+    const longPoll = isLongPoll(req.url);
+    let gone: AbortController | undefined;
+    if (longPoll) {
+      gone = new AbortController();
+      reply.raw.once('close', () => gone!.abort());
+    }
     try {
       const upstream = await request(`${base}${req.url}`, {
         method: req.method as 'GET',
         headers,
         body: body && body.length > 0 ? body : undefined,
-        dispatcher: agent,
+        dispatcher: longPoll ? longPollAgent : agent,
+        signal: gone?.signal,
         headersTimeout: config.UPSTREAM_TIMEOUT_MS,
         bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
       }).finally(() => release?.());
@@ -169,6 +190,8 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
       reply.header('x-request-id', requestId);
       return reply.send(upstream.body);
     } catch (err) {
+      // The caller of a long poll went away: nobody is there to answer.
+      if (gone?.signal.aborted) return reply;
       logger.warn('upstream unreachable', { service, err });
       return sendError(reply, CommonErrors.error('COMMON_UPSTREAM_UNAVAILABLE', { details: { service } }), requestId);
     }

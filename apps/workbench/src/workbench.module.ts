@@ -17,6 +17,7 @@ import { MessageController } from './messages/message.controller';
 import { MessageService } from './messages/message.service';
 import { TaskController } from './tasks/task.controller';
 import { TaskService } from './tasks/task.service';
+import { TaskWaiters } from './tasks/task-waiters';
 import { WorkbenchConfig } from './workbench.config';
 import { WorkbenchRuntime } from './workbench.runtime';
 
@@ -37,6 +38,7 @@ export class WorkbenchModule {
       { provide: DataSource, useFactory: async () => workbenchDataSource(config.DATABASE_URL).initialize() },
       { provide: OutboxWriter, useValue: new OutboxWriter('workbench', WORKBENCH_SCHEMA) },
       { provide: Client, useFactory: () => connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }) },
+      { provide: TaskWaiters, useFactory: () => new TaskWaiters(config.DATABASE_URL, options.logger.child('task-waiters')) },
       CalendarService,
       TaskService,
       AuditService,

@@ -4,9 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { WorkbenchHarness, testCaller, type TestCaller } from '../testing/workbench-harness';
 import { taskInput } from '../testing/task-fixtures';
 import { TaskService } from './task.service';
+import { TaskWaiters } from './task-waiters';
 
 type TaskBody = { id: string; status: string; assigneeId: string | null; dueAt: string; overdue: boolean; candidateGroup: { role: string; institutionId: string | null }; priority: string; code?: string; field?: string };
 type ListBody = { items: TaskBody[]; total: number };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('workbench inbox: claim race, authorisation matrix, hand-over, reminders and escalation (WB-1)', () => {
   let h: WorkbenchHarness;
@@ -163,6 +165,116 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     assert.equal(bad.body.field, 'overdue');
     const unknownParam = await h.request<TaskBody>('GET', '/api/v1/workbench/tasks?colour=red', { caller: staff2 });
     assert.equal(unknownParam.status, 400);
+  });
+
+  it('next task: mine first, else the earliest due of my groups claimed for me; colleagues asking at once get different tasks', async () => {
+    type NextBody = { task: TaskBody | null; code?: string; field?: string };
+    const next = (caller: TestCaller, body: Record<string, unknown> = {}) => h.request<NextBody>('POST', '/api/v1/workbench/tasks/next', { caller, body });
+    const claimsOf = async (taskId: string) => (await h.dataSource.query(`SELECT 1 FROM audit_entry WHERE task_id = $1 AND action = 'task.claimed'`, [taskId])).length as number;
+    const inst = randomUUID();
+    const colleagues = Array.from({ length: 6 }, () => testCaller('institution', { institutionId: inst }));
+    const [first, ...others] = colleagues;
+    const created = [];
+    for (const days of [4, 2, 6, 3]) created.push(await tasks.create(taskInput({ role: 'institution', institutionId: inst, dueInWorkingDays: days })));
+    const [d4, d2, d6, d3] = created.map((c) => c.taskId);
+    // Another institution's task and another group's are never handed out.
+    const foreign = await tasks.create(taskInput({ role: 'institution', institutionId: randomUUID(), dueInWorkingDays: 1 }));
+
+    const mine = await next(first!);
+    assert.equal(mine.status, 200);
+    assert.equal(mine.body.task?.id, d2, 'the earliest due of the group');
+    assert.equal(mine.body.task?.assigneeId, first!.sub);
+    const again = await next(first!);
+    assert.equal(again.body.task?.id, d2, 'a task I hold comes before claiming another');
+    assert.equal(await claimsOf(d2!), 1);
+
+    const answers = await Promise.all(others.map((c) => next(c)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200]);
+    const handed = answers.map((a) => a.body.task?.id).filter((id): id is string => id !== undefined);
+    assert.deepEqual([...handed].sort(), [d3!, d4!, d6!].sort(), 'each remaining task to exactly one colleague, the rest told there is none');
+    assert.equal(answers.filter((a) => a.body.task === null).length, 2);
+    for (const id of [d3, d4, d6]) assert.equal(await claimsOf(id!), 1);
+    const holders: Array<{ id: string; assignee_id: string }> = await h.dataSource.query(`SELECT id, assignee_id FROM task WHERE id = ANY($1)`, [[d3, d4, d6]]);
+    for (const row of holders) {
+      const answer = answers.find((a) => a.body.task?.id === row.id)!;
+      assert.equal(answer.body.task?.assigneeId, row.assignee_id);
+    }
+    const [foreignRow]: Array<{ assignee_id: string | null }> = await h.dataSource.query('SELECT assignee_id FROM task WHERE id = $1', [foreign.taskId]);
+    assert.equal(foreignRow!.assignee_id, null);
+
+    // A type filter applies to the tasks I hold as well as to those I would claim.
+    const otherType = `next-${randomUUID().slice(0, 8)}`;
+    const typed = await tasks.create(taskInput({ role: 'institution', institutionId: inst, type: otherType }));
+    const byType = await next(first!, { type: otherType });
+    assert.equal(byType.body.task?.id, typed.taskId);
+    assert.deepEqual((await next(first!, { type: 'none-of-these' })).body, { task: null });
+
+    // Assigned tasks only for experts, nothing for applicants; bad input changes nothing.
+    const expert = testCaller('expert');
+    const expertTask = await tasks.create(taskInput({ role: 'expert', assigneeId: expert.sub }));
+    assert.equal((await next(expert)).body.task?.id, expertTask.taskId);
+    assert.deepEqual((await next(personal)).body, { task: null });
+    const bad = await next(colleagues[5]!, { type: 'x'.repeat(101) });
+    assert.deepEqual([bad.status, bad.body.code, bad.body.field], [400, 'COMMON_VALIDATION_FAILED', 'type']);
+    const unauthenticated = await h.request('POST', '/api/v1/workbench/tasks/next', { body: {} });
+    assert.equal(unauthenticated.status, 401);
+  });
+
+  it('next task with ?wait: a waiting colleague is woken by a new task, a task given back, or not at all by another group\'s', async () => {
+    type NextBody = { task: TaskBody | null; code?: string; field?: string };
+    const next = (caller: TestCaller, wait: number | string, body: Record<string, unknown> = {}) =>
+      h.request<NextBody>('POST', `/api/v1/workbench/tasks/next?wait=${wait}`, { caller, body });
+    const timed = async <T>(work: Promise<T>) => {
+      const started = Date.now();
+      const result = await work;
+      return { result, ms: Date.now() - started };
+    };
+    const inst = randomUUID();
+    const [a, b, c] = Array.from({ length: 3 }, () => testCaller('institution', { institutionId: inst }));
+    const waiters = h.app.get(TaskWaiters);
+
+    // Nothing to do: the answer comes at the end of the wait.
+    const empty = await timed(next(a!, 1));
+    assert.deepEqual([empty.result.status, empty.result.body.task], [200, null]);
+    assert.ok(empty.ms >= 900, `answered after ${empty.ms} ms, before the wait was over`);
+
+    // Three wait; two tasks appear: two colleagues get one each, at once; the third none, at its deadline.
+    const waiting = [a, b, c].map((caller) => timed(next(caller!, 5)));
+    await sleep(300);
+    const t1 = await tasks.create(taskInput({ role: 'institution', institutionId: inst }));
+    await sleep(100);
+    const t2 = await tasks.create(taskInput({ role: 'institution', institutionId: inst }));
+    const answers = await Promise.all(waiting);
+    const got = answers.map((x) => x.result.body.task?.id ?? null);
+    assert.deepEqual(got.filter((id) => id !== null).sort(), [t1.taskId, t2.taskId].sort(), `answers ${JSON.stringify(got)}`);
+    for (const x of answers.filter((y) => y.result.body.task)) assert.ok(x.ms < 4000, `woken after ${x.ms} ms, not before the deadline`);
+    // Woken by the announcements (not by the once-a-second fallback of a wait without the listener).
+    assert.ok(waiters.stats.woken >= 2, `woken by announcements: ${JSON.stringify(waiters.stats)}`);
+
+    // Another institution's task wakes nobody here, and stays unclaimed.
+    const other = timed(next(c!, 1));
+    await sleep(200);
+    const foreign = await tasks.create(taskInput({ role: 'institution', institutionId: randomUUID() }));
+    assert.equal((await other).result.body.task, null);
+    const [foreignRow]: Array<{ assignee_id: string | null }> = await h.dataSource.query('SELECT assignee_id FROM task WHERE id = $1', [foreign.taskId]);
+    assert.equal(foreignRow!.assignee_id, null);
+
+    // A task given back to the group wakes a colleague who waits.
+    const holder = answers.find((x) => x.result.body.task)!;
+    const holderCaller = [a, b, c][answers.indexOf(holder)]!;
+    const idle = [a, b, c].find((x) => x !== holderCaller && !answers[[a, b, c].indexOf(x)]!.result.body.task)!;
+    const woken = timed(next(idle, 20));
+    await sleep(200);
+    const given = await h.request<TaskBody>('POST', `/api/v1/workbench/tasks/${holder.result.body.task!.id}/unclaim`, { caller: holderCaller });
+    assert.equal(given.status, 200);
+    const w = await woken;
+    assert.equal(w.result.body.task?.id, holder.result.body.task!.id);
+    assert.ok(w.ms < 10_000, `woken after ${w.ms} ms`);
+
+    for (const bad of [26, -1, 'soon']) {
+      const res = await next(a!, bad);
+      assert.deepEqual([res.status, res.body.field], [400, 'wait'], `wait=${bad}`);
+    }
   });
 
   /** What the directory projection would hold for these accounts (identity's role events). */

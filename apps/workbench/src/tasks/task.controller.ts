@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequestId, type Caller } from '@certhub/service-kit';
-import { AssignTaskBody, CancelTaskBody, CompleteTaskBody, TaskListQuery } from './task.views';
+import { AssignTaskBody, CancelTaskBody, CompleteTaskBody, NextTaskBody, NextTaskQuery, TaskListQuery } from './task.views';
 import { TaskService } from './task.service';
 
 @ApiTags('tasks')
@@ -14,6 +15,19 @@ export class TaskController {
   @ApiOperation({ summary: 'Tasks I may work on: mine and my groups\' unassigned ones, by due date (WB-1).' })
   list(@CurrentCaller() caller: Caller, @Query() query: TaskListQuery) {
     return this.tasks.list(caller, query);
+  }
+
+  @Post('next')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'My next task: the earliest due of those I hold, else the earliest due unassigned task of my groups, claimed for me. Colleagues asking at once get different tasks; { task: null } when there is none. ?wait=N (≤ 25 s): wait that long for one (long poll).',
+  })
+  next(@CurrentCaller() caller: Caller, @Body() body: NextTaskBody, @Query() query: NextTaskQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    // A caller that goes away stops waiting (and claims nothing after that).
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    return this.tasks.next(caller, body, query.wait ?? 0, gone.signal);
   }
 
   @Get(':id')

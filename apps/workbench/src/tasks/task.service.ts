@@ -23,11 +23,14 @@ import { DirectoryAccount } from '../directory/directory-account.entity';
 import { writeMessages, type NewMessage } from '../messages/message.writer';
 import { WorkbenchConfig } from '../workbench.config';
 import { WorkbenchErrors } from '../workbench.errors';
+import { announceTaskReady, TaskWaiters, type TaskReady } from './task-waiters';
 import { canSee, candidatePredicate, groupRoles, isCandidate, isSupervisor } from './task-access';
 import { Task } from './task.entity';
-import { taskView, type TaskListQuery } from './task.views';
+import { taskView, type NextTaskBody, type TaskListQuery } from './task.views';
 
 const MAX_DATA_BYTES = 16 * 1024;
+/** Changes after which someone (a group or the new holder) may take the task. */
+const READY_ACTIONS = new Set<TaskAction>(['created', 'unclaimed', 'escalated', 'assigned', 'delegated']);
 const PRIORITY_ORDER = `CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`;
 
 /** Validator rejections the workflow reports, mapped to this service's error codes. */
@@ -51,6 +54,7 @@ export class TaskService {
     private readonly calendar: CalendarService,
     private readonly config: WorkbenchConfig,
     private readonly logger: Logger,
+    private readonly waiters: TaskWaiters,
   ) {}
 
   // ------------------------------------------------------------------------------------------
@@ -266,6 +270,64 @@ export class TaskService {
 
   async get(caller: Caller, id: string) {
     return taskView(await this.visible(caller, id));
+  }
+
+  /**
+   * "Next task": the earliest due open task I hold; else the earliest due unassigned task of my
+   * groups, claimed in the same statement. A task another colleague is claiming at that moment is
+   * skipped (SKIP LOCKED) rather than waited for, so colleagues asking at once each get a
+   * different task and nobody gets a "taken" answer. With `waitSeconds`, a caller with nothing to
+   * do waits up to that long for a task to become workable (long poll, {@link TaskWaiters})
+   * instead of asking again and again; `signal` ends the wait when the caller goes away.
+   */
+  async next(caller: Caller, body: NextTaskBody, waitSeconds = 0, signal?: AbortSignal): Promise<{ task: ReturnType<typeof taskView> | null }> {
+    const type = body.type ?? null;
+    const deadline = Date.now() + waitSeconds * 1000;
+    let announced: TaskReady | undefined;
+    for (;;) {
+      const wait = Date.now() < deadline && !signal?.aborted && !this.waiters.closed ? this.waiters.register(caller, type) : undefined;
+      let found: Task | null;
+      try {
+        found = await this.takeNext(caller, type);
+      } catch (err) {
+        for (const ready of [announced, wait?.cancel()]) if (ready) this.waiters.pass(ready);
+        throw err;
+      }
+      // Woken for a task but took another (one I held, an earlier one): someone else may take that one.
+      if (announced && found && announced.taskId !== found.id) this.waiters.pass(announced);
+      if (found || !wait) {
+        const late = wait?.cancel();
+        if (late && late.taskId !== found?.id) this.waiters.pass(late);
+        return { task: found ? taskView(found) : null };
+      }
+      announced = await wait.until(deadline, signal);
+    }
+  }
+
+  private async takeNext(caller: Caller, type: string | null): Promise<Task | null> {
+    const held = await this.rawTasks(
+      `SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id = $1 AND ($2::text IS NULL OR t.task_type = $2) ORDER BY t.due_at, t.id LIMIT 1`,
+      [caller.sub, type],
+    );
+    if (held[0]) return held[0];
+    const roles = groupRoles(caller);
+    if (roles.length === 0) return null;
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await sqlRows(
+        manager,
+        `WITH pick AS (
+           SELECT t.id FROM task t
+           WHERE t.status = 'open' AND t.assignee_id IS NULL AND ${candidatePredicate('t', { roles: '$2', inst: '$3' })} AND ($4::text IS NULL OR t.task_type = $4)
+           ORDER BY t.due_at, t.id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         UPDATE task t SET assignee_id = $1, claimed_at = now(), version = t.version + 1, updated_at = now()
+         FROM pick WHERE t.id = pick.id RETURNING t.*`,
+        [caller.sub, roles, caller.institutionId, type],
+      );
+      if (rows.length === 0) return null;
+      const task = this.taskOf(rows[0]!);
+      await this.changed(manager, task, 'claimed', caller.sub, { oldValues: { assigneeId: null }, newValues: { assigneeId: caller.sub } });
+      return task;
+    });
   }
 
   /** Two people claiming at once: the conditional update lets exactly one through. */
@@ -536,6 +598,10 @@ export class TaskService {
         dedupeKey: `task:${task.id}:${task.version}:${action}`,
       },
     ]);
+    // Someone may now take it: a request waiting for work is woken once this commits.
+    if (task.status === 'open' && READY_ACTIONS.has(action)) {
+      await announceTaskReady(manager, { taskId: task.id, role: task.candidateRole, institutionId: task.candidateInstitutionId, assigneeId: task.assigneeId, type: task.taskType });
+    }
     await this.outbox.append(manager, {
       topic: WorkbenchTopics.TaskChanged,
       subjectId: task.id,

@@ -34,6 +34,24 @@ export class AssignTaskBody {
   assigneeId!: string;
 }
 
+export class NextTaskBody {
+  @ApiPropertyOptional({ description: 'Only tasks of this type.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  type?: string;
+}
+
+export class NextTaskQuery {
+  @ApiPropertyOptional({ description: 'Seconds to wait for a task when there is none now (long poll); 0 answers at once.', minimum: 0, maximum: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(25)
+  wait?: number;
+}
+
 export class TaskListQuery {
   @ApiPropertyOptional({ enum: ['me'] })
   @IsOptional()
