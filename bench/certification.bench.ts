@@ -491,6 +491,31 @@ async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[],
   }
 }
 
+/**
+ * Where PostgreSQL's time goes, when the server loaded pg_stat_statements (`CERTHUB_PG_STATEMENT_STATS=1`
+ * when the infrastructure starts): the counters are reset before the clock starts, and the
+ * statements that took most time are printed per case at the end.
+ */
+async function resetStatementStats(db: PgPool): Promise<boolean> {
+  try {
+    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await db.query('SELECT pg_stat_statements_reset()');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function logStatementStats(db: PgPool, cases: number): Promise<void> {
+  const { rows } = await db.query(
+    `SELECT calls::float8 AS calls, total_exec_time AS ms, rows::float8 AS rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30`,
+  );
+  const { rows: all } = await db.query(`SELECT sum(calls)::float8 AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements`);
+  log(`PostgreSQL statements: ${(all[0].calls / cases).toFixed(1)} per case, ${(all[0].ms / cases).toFixed(1)} ms of execution per case; the 30 that took longest (calls / ms per case):`);
+  for (const r of rows as Array<{ calls: number; ms: number; query: string }>) log(`  ${(r.calls / cases).toFixed(2).padStart(7)} ${(r.ms / cases).toFixed(2).padStart(7)}  ${r.query}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The probe: where the inbox's time goes
 // ---------------------------------------------------------------------------------------------
@@ -603,6 +628,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, next: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };
 
+  const statementStats = await resetStatementStats(db);
   const before = cpu.read();
   const started = performance.now();
   const startedAt = Date.now();
@@ -633,6 +659,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     if (finished >= CASES || performance.now() - started > MAX_SECONDS * 1000) break;
   }
   const used = cpuDelta(before, cpu.read());
+  if (statementStats) await logStatementStats(db, CASES);
   stop.done = true;
   await submitting;
   await working;

@@ -56,6 +56,9 @@ const SERVER_SETTINGS = {
   synchronous_commit: 'on',
   fsync: 'on',
   logging_collector: 'off',
+  // CERTHUB_PG_STATEMENT_STATS=1: per-statement counters for finding where the database's time
+  // goes (bench:certification prints them); off by default, they cost a little on every statement.
+  ...(process.env.CERTHUB_PG_STATEMENT_STATS === '1' ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
 };
 
 function secretsFile(dataDir) {

@@ -12,6 +12,7 @@ import { IdempotentConsumer } from './idempotent-consumer';
 import { OutboxRelay } from './outbox-relay';
 
 const TOPIC = IdentityTopics.AccountChanged;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quiet = new Logger('messaging-test', 'error', { write: () => undefined });
 
 describe('outbox relay and idempotent consumer against the real PostgreSQL and Kafka', () => {
@@ -108,6 +109,39 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
     // The crashed batch was delivered twice: at-least-once, never lost.
     const all = probe.matching((m) => m.topic === TOPIC && keys.includes(m.key ?? ''));
     assert.equal(all.length, 40);
+  });
+
+  it('commits that land while the relay lingers after an announcement go out in one batch', async () => {
+    const sends: number[] = [];
+    const counting = {
+      send: async (topic: string, messages: Parameters<SerializedProducer['send']>[1]) => {
+        sends.push(messages.length);
+        await producer.send(topic, messages);
+      },
+    } as unknown as SerializedProducer;
+    // A poll interval far beyond the test: only the announcements can wake the relay in time.
+    const relay = new OutboxRelay({ connection: { connectionString: testEnvironment().databaseUrl }, schema, producer: counting, logger: quiet, pollIntervalMs: 60_000, lingerMs: 300 });
+    await relay.start();
+    try {
+      await sleep(500);
+      // 12 commits, one every 10 ms: the first wakes the relay, the others arrive while it lingers
+      // (a key of their own: the consumer test below counts the events of its keys).
+      const burst = randomUUID();
+      const started = Date.now();
+      for (let i = 0; i < 12; i++) {
+        await ds.transaction((m) => writer().append(m, { topic: TOPIC, subjectId: burst, data: { accountId: burst, changed: [String(i)] } }));
+        await sleep(10);
+      }
+      await eventually(async () => {
+        const rows: Array<{ n: number }> = await ds.query('SELECT count(*)::int AS n FROM outbox_message WHERE sent_at IS NULL');
+        return rows[0]!.n === 0;
+      }, { what: 'the burst sent', timeoutMs: 10_000 });
+      assert.ok(Date.now() - started < 5_000, 'sent on the announcements, not on the poll');
+      assert.equal(sends.reduce((a, b) => a + b, 0), 12);
+      assert.ok(sends.length <= 2, `12 commits went out in ${sends.length} Kafka requests (${sends.join(', ')})`);
+    } finally {
+      await relay.stop();
+    }
   });
 
   it('purges sent rows after the retention, never unsent ones', async () => {

@@ -39,12 +39,26 @@ export class CalendarService {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * The calendar as last loaded. Once it is older than a minute the first caller starts one
+   * reload and every caller meanwhile waits for that same one (not a reload each).
+   */
   async current(): Promise<WorkCalendar> {
     if (Date.now() - this.loadedAt > RELOAD_MS) await this.reload();
     return this.calendar;
   }
 
-  async reload(): Promise<WorkCalendar> {
+  /** Reloads the calendar; callers while a reload runs share it. */
+  reload(): Promise<WorkCalendar> {
+    this.reloading ??= this.load().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private reloading?: Promise<WorkCalendar>;
+
+  private async load(): Promise<WorkCalendar> {
     let calendar = WorkCalendar.builtIn();
     if (this.config.WORKDAYS_CALENDAR_DIR) {
       for (const year of loadCalendarDirectory(this.config.WORKDAYS_CALENDAR_DIR)) calendar = calendar.withYear(year);
@@ -85,6 +99,8 @@ export class CalendarService {
        ON CONFLICT (year) DO UPDATE SET data = EXCLUDED.data, loaded_by = EXCLUDED.loaded_by, loaded_at = now()`,
       [year, JSON.stringify(body), actorId],
     );
+    // A reload that began before the write would not see it: wait for it, then load again.
+    await this.reloading?.catch(() => undefined);
     await this.reload();
     return parsed;
   }
