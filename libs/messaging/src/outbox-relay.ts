@@ -12,7 +12,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   pollIntervalMs?: number;
   /**
-   * After a commit wakes the relay it waits this long (default 25 ms) before reading, so that the
+   * After a commit wakes the relay it waits this long (default 50 ms) before reading, so that the
    * commits of those milliseconds go out in the same batch: under load one read, one Kafka
    * request and one stamp for many rows instead of one each (consumers then fetch fewer, larger
    * batches too). It is the most an event waits for company.
@@ -53,7 +53,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.lingerMs = options.lingerMs ?? 25;
+    this.lingerMs = options.lingerMs ?? 50;
   }
 
   async start(): Promise<void> {

@@ -174,11 +174,8 @@ export class TaskService {
 
   /** The workflow accepted a completion: close the task (no-op when workbench closed it already). */
   async close(taskKey: string, completion: TaskCompletion): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const [task] = await sqlRows<{ id: string }>(manager, `SELECT id FROM task WHERE task_key = $1`, [taskKey]);
-      if (!task) return;
-      await this.closeInTx(manager, task.id, completion);
-    });
+    // Closed already by the completing request (or unknown): nothing to do.
+    await this.dataSource.transaction((manager) => this.closeInTx(manager, { taskKey }, completion));
   }
 
   async cancel(taskKey: string, reason: string): Promise<void> {
@@ -437,12 +434,13 @@ export class TaskService {
     } catch (err) {
       // The workflow may have finished right after accepting this very completion (its own
       // closeTask ran first): then the task says so.
-      const now = await this.dataSource.getRepository(Task).findOneByOrFail({ id });
+      const now = (await this.taskById(id))!;
       if (now.status === 'completed' && now.completionRequestId === requestId) return taskView(now);
       throw this.updateFailure(err, now);
     }
-    const closed = await this.dataSource.transaction((manager) => this.closeInTx(manager, task.id, completion));
-    return taskView(closed);
+    // Closed already by the workflow's closeTask (or a retried request): as it is.
+    const closed = (await this.dataSource.transaction((manager) => this.closeInTx(manager, { id: task.id }, completion))) ?? (await this.taskById(task.id));
+    return taskView(closed!);
   }
 
   /**
@@ -502,15 +500,15 @@ export class TaskService {
 
   // ------------------------------------------------------------------------------------------
 
-  private async closeInTx(manager: EntityManager, taskId: string, completion: TaskCompletion): Promise<Task> {
+  /** Closes the open task (by id or by key); the task as it is now, or null when it was not open (or is unknown). */
+  private async closeInTx(manager: EntityManager, which: { id: string } | { taskKey: string }, completion: TaskCompletion): Promise<Task | null> {
     const rows = await sqlRows<Record<string, unknown>>(
       manager,
       `UPDATE task SET status = 'completed', outcome = $2, opinion = $3, completion_data = $4, completed_by = $5, completion_request_id = $6,
-         completed_at = $7, version = version + 1, updated_at = now() WHERE id = $1 AND status = 'open' RETURNING *`,
-      [taskId, completion.outcome, completion.opinion, completion.data === null ? null : JSON.stringify(completion.data), completion.actorId, completion.requestId, new Date(completion.completedAt)],
+         completed_at = $7, version = version + 1, updated_at = now() WHERE ${'id' in which ? 'id = $1::uuid' : 'task_key = $1'} AND status = 'open' RETURNING *`,
+      ['id' in which ? which.id : which.taskKey, completion.outcome, completion.opinion, completion.data === null ? null : JSON.stringify(completion.data), completion.actorId, completion.requestId, new Date(completion.completedAt)],
     );
-    // Closed already (by the workflow's closeTask or a retried request): as it is.
-    if (rows.length === 0) return manager.getRepository(Task).findOneByOrFail({ id: taskId });
+    if (rows.length === 0) return null;
     const after = this.taskOf(rows[0]!);
     await this.changed(manager, after, 'completed', completion.actorId, {
       oldValues: { status: 'open' },
@@ -546,9 +544,14 @@ export class TaskService {
   /** The task when the caller may see it; 404 otherwise (the same as an unknown id). */
   private async visible(caller: Caller, id: string): Promise<Task> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
-    const task = await this.dataSource.getRepository(Task).findOneBy({ id });
+    const task = await this.taskById(id);
     if (!task || !canSee(caller, task)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     return task;
+  }
+
+  /** One task by id, read with plain SQL (the inbox's hot path: no query building). */
+  private async taskById(id: string): Promise<Task | null> {
+    return (await this.rawTasks('SELECT t.* FROM task t WHERE t.id = $1::uuid', [id]))[0] ?? null;
   }
 
   private async findForCaller(manager: EntityManager, caller: Caller, id: string, options: { candidateAlso?: boolean; lock?: boolean } = {}): Promise<Task> {
