@@ -11,8 +11,8 @@
  *      the benchmark's own workers; started BENCH_SUBMITTERS (32) at a time; each task's Update is
  *      sent as soon as the task exists, by as many senders as there are reviewers in phase 2;
  *   2. platform: BENCH_CASES registration applications (trainee QMS auditor, paid by the
- *      institution: BENCH_PAYERS (= reviewers per stage) of its users list its pending fees and pay
- *      them online at the sandbox provider), each of its own applicant. Their drafts — form and
+ *      institution: BENCH_PAYERS (4) of its users list its pending fees and pay them online at the
+ *      sandbox provider, splitting each list between them), each of its own applicant. Their drafts — form and
  *      the three required records, through the gateway — are made before the clock starts; the
  *      clock starts at the first submit. BENCH_SUBMITTERS clients submit them all through the
  *      gateway while BENCH_REVIEWERS (24) reviewers per stage (so twice as many admins, who have
@@ -56,8 +56,8 @@ const CASES = Number(env.BENCH_CASES ?? 1000);
 const SUBMITTERS = Number(env.BENCH_SUBMITTERS ?? 32);
 /** Reviewers per stage: institution users, experts and staff members BENCH_REVIEWERS each, admins twice as many (two stages). */
 const REVIEWERS = Number(env.BENCH_REVIEWERS ?? 24);
-/** Users of the institution who pay its registration fees online (the sandbox provider), as many as there are reviewers per stage. */
-const PAYERS = Number(env.BENCH_PAYERS ?? REVIEWERS);
+/** Users of the institution who pay its registration fees online (the sandbox provider); they split the pending list between them. */
+const PAYERS = Number(env.BENCH_PAYERS ?? 4);
 const STAGES = 5;
 /** A payer's empty fee list is asked again after BENCH_POLL_MS (250), doubling while it stays empty up to BENCH_POLL_MAX_MS (2000). */
 const POLL_MS = Number(env.BENCH_POLL_MS ?? 250);
@@ -410,10 +410,15 @@ function decisionFor(task: Task, experts: Actor[]): { outcome: string; opinion: 
   }
 }
 
-/** One payer of the institution: list its pending fees, start an online payment of one, pay it at the sandbox provider; again until told to stop. */
-async function payer(http: HttpPool, me: Actor, stats: ReviewStats, stop: { done: boolean }): Promise<void> {
+/**
+ * Payer `k` of the institution's `count`: list its pending fees, pay each of its share of the list
+ * (colleagues split the list by fee, so no two pay the same one) — start an online payment, pay it
+ * at the sandbox provider — then list again; until told to stop.
+ */
+async function payer(http: HttpPool, me: Actor, k: number, count: number, stats: ReviewStats, stop: { done: boolean }): Promise<void> {
   let idleMs = POLL_MS;
   const fail = (key: string) => (stats.failures[key] = (stats.failures[key] ?? 0) + 1);
+  const mine = (feeId: string) => parseInt(feeId.slice(-4), 16) % count === k;
   while (!stop.done) {
     const list = await call(http, me, 'GET', '/api/v1/payment/fees?status=pending');
     if (list.status !== 200) {
@@ -421,26 +426,27 @@ async function payer(http: HttpPool, me: Actor, stats: ReviewStats, stop: { done
       await sleep(POLL_MS);
       continue;
     }
-    const items = ((list.body.items ?? []) as Array<{ feeId: string }>).filter((f) => !stats.paid.has(f.feeId));
+    const items = ((list.body.items ?? []) as Array<{ feeId: string }>).filter((f) => mine(f.feeId) && !stats.paid.has(f.feeId));
     if (items.length === 0) {
       await sleep(idleMs / 2 + Math.random() * idleMs);
       idleMs = Math.min(POLL_MAX_MS, idleMs * 2);
       continue;
     }
     idleMs = POLL_MS;
-    // Colleagues see the same list: each takes a random fee of it.
-    const fee = items[Math.floor(Math.random() * items.length)]!;
-    const started = await call(http, me, 'POST', `/api/v1/payment/fees/${fee.feeId}/payments`);
-    if (started.status !== 201) {
-      if (started.status === 409) stats.conflicts += 1;
-      else fail(`pay ${started.status} ${started.body.code ?? ''}`);
-      continue;
+    for (const fee of items) {
+      if (stop.done) break;
+      const started = await call(http, me, 'POST', `/api/v1/payment/fees/${fee.feeId}/payments`);
+      if (started.status !== 201) {
+        if (started.status === 409) stats.conflicts += 1;
+        else fail(`pay ${started.status} ${started.body.code ?? ''}`);
+        continue;
+      }
+      const paid = await call(http, me, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`);
+      stats.pay.push(started.ms + paid.ms);
+      if (paid.status === 200) stats.paid.add(fee.feeId);
+      else if (paid.status === 409) stats.conflicts += 1;
+      else fail(`sandbox pay ${paid.status} ${paid.body.code ?? ''}`);
     }
-    const paid = await call(http, me, 'POST', `/api/v1/sandbox/payments/${started.body.paymentId}/pay`);
-    stats.pay.push(list.ms + started.ms + paid.ms);
-    if (paid.status === 200) stats.paid.add(fee.feeId);
-    else if (paid.status === 409) stats.conflicts += 1;
-    else fail(`sandbox pay ${paid.status} ${paid.body.code ?? ''}`);
   }
 }
 
@@ -489,6 +495,21 @@ async function reviewer(http: HttpPool, role: Role, me: Actor, experts: Actor[],
     stats.inbox[role].push(list.ms);
     if (list.status !== 200) fail(`inbox ${list.status}`);
   }
+}
+
+/** Each service's and the gateway's event-loop delay (`/internal/runtime`): reset before the clock, read after it. */
+async function runtimeStats(what: 'reset' | 'read'): Promise<Record<string, { p50: number; p99: number; max: number }>> {
+  const urls = JSON.parse(env.CERTHUB_BENCH_SERVICE_URLS ?? '{}') as Record<string, string>;
+  const out: Record<string, { p50: number; p99: number; max: number }> = {};
+  for (const [name, url] of Object.entries(urls)) {
+    try {
+      const res = await fetch(`${url}/internal/runtime${what === 'reset' ? '/reset' : ''}`, { method: what === 'reset' ? 'POST' : 'GET' });
+      if (what === 'read' && res.ok) out[name] = ((await res.json()) as { eventLoopDelayMs: { p50: number; p99: number; max: number } }).eventLoopDelayMs;
+    } catch {
+      // A service without the endpoint (or down) is left out.
+    }
+  }
+  return out;
 }
 
 /**
@@ -629,13 +650,14 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   const stop = { done: false };
 
   const statementStats = await resetStatementStats(db);
+  await runtimeStats('reset');
   const before = cpu.read();
   const started = performance.now();
   const startedAt = Date.now();
   const payers = Array.from({ length: PAYERS }, () => actor('institution', ['institution'], institutionId));
   const working = Promise.all([
     ...ROLES.flatMap((role) => reviewers[role].map((me) => reviewer(http, role, me, reviewers.expert, stats, stop))),
-    ...payers.map((me) => payer(http, me, stats, stop)),
+    ...payers.map((me, k) => payer(http, me, k, payers.length, stats, stop)),
   ]);
   const probing = probe(http, direct, prober, { ratePerSecond: PROBE_RATE, stop });
   const submitMs: number[] = [];
@@ -660,6 +682,8 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   }
   const used = cpuDelta(before, cpu.read());
   if (statementStats) await logStatementStats(db, CASES);
+  const runtime = await runtimeStats('read');
+  log(`platform: event loop delay per process during the run, p50 / p99 / max ms: ${Object.entries(runtime).map(([name, r]) => `${name} ${r.p50} / ${r.p99} / ${r.max}`).join('; ')}`);
   stop.done = true;
   await submitting;
   await working;
@@ -696,7 +720,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     transportErrors: counters.transportErrors,
   };
   log(`platform: ${approved} of ${CASES} applications approved in ${result.seconds} s → ${result.casesPerSecond} cases/s; statuses ${JSON.stringify(statuses)}; certificates ${result.certificates}`);
-  log(`platform: fees paid by the institution ${stats.paid.size} (list + start + pay p50 ${latency(stats.pay).p50} / p99 ${latency(stats.pay).p99} ms)`);
+  log(`platform: fees paid by the institution ${stats.paid.size} (start + pay p50 ${latency(stats.pay).p50} / p99 ${latency(stats.pay).p99} ms)`);
   log(`platform: tasks completed ${JSON.stringify(stats.completed)}; fees a colleague paid first ${stats.conflicts}; completions sent again after a 5xx ${stats.retried}; failures ${JSON.stringify(stats.failures)}; 429s waited out ${counters.rateLimited}`);
   log(`platform: CPU s ${JSON.stringify(used)}`);
   log(`platform: probe ${probeLine(probed)}`);

@@ -42,6 +42,11 @@ if (NEEDS_PLATFORM.has(name)) {
         CERTHUB_BENCH_TEMPORAL_ADDRESS: infra.temporal.address,
         CERTHUB_BENCH_KAFKA_BROKERS: infra.kafka.brokers.join(','),
         CERTHUB_BENCH_WORKBENCH_URL: platform.env.WORKBENCH_SERVICE_URL,
+        // Every service's and the gateway's own address (their /internal/runtime figures).
+        CERTHUB_BENCH_SERVICE_URLS: JSON.stringify({
+          ...Object.fromEntries(Object.entries(platform.env).filter(([k]) => k.endsWith('_SERVICE_URL')).map(([k, v]) => [k.slice(0, -'_SERVICE_URL'.length).toLowerCase(), v])),
+          gateway: platform.gatewayUrl,
+        }),
         CERTHUB_BENCH_JWT_SECRET: platform.secrets.jwtSecret,
         CERTHUB_BENCH_ADMIN_PASSWORD: platform.secrets.adminPassword,
         CERTHUB_BENCH_PGBENCH: pgbench.bin,

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { createFastifyAdapter, runService } from '@certhub/service-kit';
+import { createFastifyAdapter, mountRuntimeStats, runService } from '@certhub/service-kit';
 import { Logger } from '@certhub/logging';
 import { GatewayConfig } from './gateway.config';
 import { HealthChecker } from './health';
@@ -31,6 +31,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new Logge
     revocations = new SessionRevocations(config.ACCESS_TOKEN_TTL_SECONDS * 1000 + 60_000);
     following = await followSessionRevocations(createKafka({ clientId: 'gateway', brokers: config.KAFKA_BROKERS }), revocations, logger.child('revocations'));
   }
+  mountRuntimeStats(fastify);
   registerProxy(fastify, config, logger.child('proxy'), revocations);
 
   const base = new DocumentBuilder()

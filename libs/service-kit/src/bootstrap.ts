@@ -8,6 +8,7 @@ import { loadConfig, type PlatformConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import { AuthGuard } from './auth.guard';
+import { mountRuntimeStats } from './runtime-stats';
 
 export interface ServiceAppOptions {
   name: string;
@@ -123,6 +124,7 @@ export function mountOpenApi(app: NestFastifyApplication, options: Pick<ServiceA
  */
 export function mountHealth(app: NestFastifyApplication, checks: Record<string, () => Promise<unknown>>): void {
   const fastify = app.getHttpAdapter().getInstance();
+  mountRuntimeStats(fastify);
   fastify.get('/internal/health', async (_req, reply) => {
     const entries = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {

@@ -4,3 +4,4 @@ export * from './bootstrap';
 export * from './request-context.interceptor';
 export * from './background-jobs';
 export * from './upload-type';
+export * from './runtime-stats';

@@ -1,0 +1,48 @@
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
+
+/** Lateness of a 20 ms tick in microseconds: a request arriving at a random moment waits about as long. */
+let histogram: RecordableHistogram | undefined;
+let since = new Date();
+const TICK_MS = 20;
+
+const ms = (us: number) => Math.round(us / 10) / 100;
+
+function startTicking(): RecordableHistogram {
+  const h = createHistogram();
+  let expected = performance.now() + TICK_MS;
+  setInterval(() => {
+    const now = performance.now();
+    h.record(Math.max(1, Math.round((now - expected) * 1000)));
+    expected = now + TICK_MS;
+  }, TICK_MS).unref();
+  return h;
+}
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * `GET /internal/runtime` (loopback only, never routed by the gateway): how long the event loop
+ * was late since the last reset — the wait every request of this process shares, whatever its
+ * own work — with the process's CPU time; `POST /internal/runtime/reset` starts a new period.
+ * Benchmarks read it per service to tell a busy process from a slow handler.
+ */
+export function mountRuntimeStats(fastify: FastifyInstance): void {
+  histogram ??= startTicking();
+  const h = histogram;
+  fastify.get('/internal/runtime', async (req, reply) => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply.status(404).send();
+    const cpu = process.cpuUsage();
+    return {
+      since: since.toISOString(),
+      eventLoopDelayMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count },
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
+    };
+  });
+  fastify.post('/internal/runtime/reset', async (req, reply) => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply.status(404).send();
+    h.reset();
+    since = new Date();
+    return { since: since.toISOString() };
+  });
+}
