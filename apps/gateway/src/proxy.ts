@@ -3,7 +3,7 @@ import { Agent, request } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors } from '@certhub/errors';
 import type { Logger } from '@certhub/logging';
-import { verifyAccessToken } from '@certhub/service-kit';
+import { fromLoopback, verifyAccessToken } from '@certhub/service-kit';
 import type { GatewayConfig } from './gateway.config';
 import { AdmissionControl, RefusalTimes } from './admission';
 import { RateLimiter } from './rate-limiter';
@@ -63,8 +63,6 @@ export function isLongPoll(url: string): boolean {
   return wait !== null && Number(wait) > 0;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
 function sendError(reply: FastifyReply, err: ReturnType<typeof CommonErrors.error>, requestId: string, headers: Record<string, string> = {}) {
   void reply
     .status(err.status)
@@ -94,7 +92,7 @@ export function registerProxy(fastify: FastifyInstance, config: GatewayConfig, l
   // Admission figures for ops and the registration benchmark (counts and times only); the
   // gateway listens on loopback, and this answers only loopback callers anyway.
   fastify.get('/api/v1/gateway/admission', async (req, reply) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return sendError(reply, CommonErrors.error('COMMON_NOT_FOUND'), req.id);
+    if (!fromLoopback(req)) return sendError(reply, CommonErrors.error('COMMON_NOT_FOUND'), req.id);
     return reply.send({ ...admission.load, ...admission.stats, refusalMs: refusals.summary() });
   });
 

@@ -20,6 +20,11 @@ function startTicking(): RecordableHistogram {
 }
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Did the request come from this machine (operator endpoints answer nobody else)? */
+export function fromLoopback(req: { socket: { remoteAddress?: string } }): boolean {
+  return LOOPBACK.has(req.socket.remoteAddress ?? '');
+}
+
 /**
  * `GET /internal/runtime` (loopback only, never routed by the gateway): how long the event loop
  * was late since the last reset — the wait every request of this process shares, whatever its
@@ -30,7 +35,7 @@ export function mountRuntimeStats(fastify: FastifyInstance): void {
   histogram ??= startTicking();
   const h = histogram;
   fastify.get('/internal/runtime', async (req, reply) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply.status(404).send();
+    if (!fromLoopback(req)) return reply.status(404).send();
     const cpu = process.cpuUsage();
     return {
       since: since.toISOString(),
@@ -40,7 +45,7 @@ export function mountRuntimeStats(fastify: FastifyInstance): void {
     };
   });
   fastify.post('/internal/runtime/reset', async (req, reply) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply.status(404).send();
+    if (!fromLoopback(req)) return reply.status(404).send();
     h.reset();
     since = new Date();
     return { since: since.toISOString() };
