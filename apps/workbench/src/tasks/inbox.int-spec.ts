@@ -103,6 +103,11 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     const foreign = await get(instUserB, instTaskA.taskId);
     assert.deepEqual([unknown.status, unknown.body.code], [foreign.status, foreign.body.code]);
     assert.equal((await get(staff1, 'not-a-uuid')).status, 404);
+    // 36 characters of the right alphabet that are no uuid (the database would refuse the cast).
+    for (const id of ['a'.repeat(36), '-'.repeat(36)]) {
+      assert.equal((await get(staff1, id)).status, 404, `GET ${id}`);
+      assert.equal((await claim(staff1, id)).status, 404, `claim ${id}`);
+    }
     // Nobody but the admin may list everything.
     assert.equal((await list(staff1, '&scope=all')).status, 403);
     const all = await list(admin, '&scope=all');
@@ -270,6 +275,22 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
     const w = await woken;
     assert.equal(w.result.body.task?.id, holder.result.body.task!.id);
     assert.ok(w.ms < 10_000, `woken after ${w.ms} ms`);
+
+    // A caller who goes away stops waiting and is given nothing: a task that appears later stays for the others.
+    const leaving = testCaller('institution', { institutionId: inst });
+    const gone = new AbortController();
+    const waited = timed(tasks.next(leaving, {}, 20, gone.signal));
+    await sleep(200);
+    gone.abort();
+    const left = await waited;
+    assert.equal(left.result.task, null);
+    assert.ok(left.ms < 5_000, `stopped waiting after ${left.ms} ms`);
+    const later = await tasks.create(taskInput({ role: 'institution', institutionId: inst }));
+    await sleep(300);
+    // Nor is anything claimed for a caller who left before the answer (the task is there now).
+    assert.deepEqual(await tasks.next(leaving, {}, 20, gone.signal), { task: null });
+    const [laterRow]: Array<{ assignee_id: string | null }> = await h.dataSource.query('SELECT assignee_id FROM task WHERE id = $1', [later.taskId]);
+    assert.equal(laterRow!.assignee_id, null);
 
     for (const bad of [26, -1, 'soon']) {
       const res = await next(a!, bad);
