@@ -289,3 +289,57 @@ describe('gateway: tokens of revoked sessions (identity.session.revoked.v1)', ()
     }
   });
 });
+
+describe('gateway: long polls (?wait=) go over connections of their own', () => {
+  it('300 waiting long polls leave ordinary requests unhindered; a client that leaves ends its long poll upstream', async () => {
+    // A stand-in for the workbench that holds every long poll until told to answer, and answers
+    // everything else at once.
+    const held: Array<{ answer: () => void; closed: () => boolean }> = [];
+    const upstream = createHttpServer((req, res) => {
+      const answer = () => {
+        if (!res.headersSent && !res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end('{"task":null}');
+      };
+      if ((req.url ?? '').includes('wait=')) {
+        let closed = false;
+        res.on('close', () => {
+          closed = !res.writableFinished;
+        });
+        held.push({ answer, closed: () => closed });
+      } else answer();
+    });
+    upstream.maxConnections = 10_000;
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const workbench = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const gw = await startGateway({ workbench }, { RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_MINUTE: '100000' });
+    const waiting: Array<Promise<Response | null>> = [];
+    try {
+      for (let i = 0; i < 300; i++) {
+        waiting.push(
+          fetch(`${gw.url}/api/v1/workbench/tasks/next?wait=20`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.1.${i >> 8}.${i & 255}` }, body: '{}' }).catch(() => null),
+        );
+      }
+      await eventually(async () => held.length === 300, { what: '300 long polls held at the service', timeoutMs: 20_000 });
+      // More long polls wait than the ordinary pool has connections (256): an ordinary request still goes through at once.
+      const started = Date.now();
+      const inbox = await fetch(`${gw.url}/api/v1/workbench/tasks`, { headers: { 'x-forwarded-for': '10.9.9.9' }, signal: AbortSignal.timeout(5_000) });
+      assert.equal(inbox.status, 200);
+      assert.ok(Date.now() - started < 2_000, `ordinary request answered after ${Date.now() - started} ms`);
+
+      // A client that gives up: the gateway gives up its long poll upstream too.
+      const leaving = new AbortController();
+      const gone = fetch(`${gw.url}/api/v1/workbench/tasks/next?wait=20`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.8.8.8' }, body: '{}', signal: leaving.signal }).catch(() => 'aborted');
+      await eventually(async () => held.length === 301, { what: 'the leaving client\'s long poll at the service' });
+      leaving.abort();
+      assert.equal(await gone, 'aborted');
+      await eventually(async () => held[300]!.closed(), { what: 'its upstream request closed', timeoutMs: 5_000 });
+
+      for (const h of held) h.answer();
+      const answers = await Promise.all(waiting);
+      assert.equal(answers.filter((r) => r?.status === 200).length, 300);
+    } finally {
+      for (const h of held) h.answer();
+      await gw.app.close();
+      upstream.close();
+    }
+  });
+});
