@@ -283,15 +283,9 @@ export class FeeService {
     const opened = await openPayment<{ paymentId: string; payUrl: string }, VoucherMeta>(
       { dataSource: this.dataSource, provider: this.provider, logger: this.logger, notifyUrl: this.notifyUrl() },
       {
-        subject: { feeId },
+        owner: { feeId },
         check: (runner, lock) => this.payCheck(feeId, caller, runner, lock),
-        record: async (manager, p) => {
-          await manager.query(
-            `INSERT INTO payment (id, fee_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
-            [p.paymentId, feeId, this.provider.name, p.providerRef, p.amountFen, p.payUrl],
-          );
-          return { paymentId: p.paymentId, payUrl: p.payUrl };
-        },
+        view: (p) => ({ paymentId: p.paymentId, payUrl: p.payUrl }),
       },
     );
     if (opened.kind === 'open') return opened.payment;
@@ -322,8 +316,6 @@ export class FeeService {
     if ((await this.ensureDelivered(voucher)) || attempt > 1) throw PaymentErrors.error('PAYMENT_FEE_VOUCHER_UNDER_REVIEW');
     return this.pay(feeId, caller, attempt + 1);
   }
-
-
 
   private notifyUrl(): string {
     // The same endpoint as orders' payments (OrderService.notifyUrl): one notify path per provider.

@@ -232,15 +232,9 @@ export class OrderService {
     const opened = await openPayment<{ paymentId: string; payUrl: string; amountFen: number }, never>(
       { dataSource: this.dataSource, provider: this.provider, logger: this.logger, notifyUrl: this.notifyUrl() },
       {
-        subject: { orderId },
+        owner: { orderId },
         check: (runner, lock) => this.payCheck(orderId, caller, runner, lock),
-        record: async (manager, p) => {
-          await manager.query(
-            `INSERT INTO payment (id, order_id, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
-            [p.paymentId, orderId, this.provider.name, p.providerRef, p.amountFen, p.payUrl],
-          );
-          return { paymentId: p.paymentId, payUrl: p.payUrl, amountFen: p.amountFen };
-        },
+        view: (p) => p,
       },
     );
     if (opened.kind === 'open') return opened.payment;

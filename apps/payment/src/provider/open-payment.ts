@@ -13,12 +13,12 @@ import type { PaymentProvider } from './payment-provider';
 export type PayCheck<P, O> = { kind: 'open'; payment: P } | { kind: 'payable'; amountFen: number; description: string } | { kind: 'other'; other: O };
 
 export interface OpenPaymentSteps<P, O> {
+  /** The payable thing the payment row belongs to (also what the logs name it by). */
+  owner: { feeId: string } | { orderId: string };
   /** Checks the payable thing: without a lock on the pool first, then locked in the recording transaction. */
   check(runner: EntityManager | DataSource, lock: boolean): Promise<PayCheck<P, O>>;
-  /** Records the provider's payment in the transaction that holds the lock; answers the caller's view of it. */
-  record(manager: EntityManager, payment: { paymentId: string; providerRef: string; payUrl: string; amountFen: number }): Promise<P>;
-  /** What the logs name the payable thing by (ids only). */
-  subject: Record<string, string>;
+  /** The caller's view of the payment just recorded. */
+  view(payment: { paymentId: string; payUrl: string; amountFen: number }): P;
 }
 
 /**
@@ -41,7 +41,7 @@ export async function openPayment<P, O>(
   try {
     created = await deps.provider.createPayment({ paymentId, amountFen: before.amountFen, description: before.description, notifyUrl: deps.notifyUrl });
   } catch (err) {
-    deps.logger.warn('provider refused to create a payment', { ...steps.subject, err });
+    deps.logger.warn('provider refused to create a payment', { ...steps.owner, err });
     throw PaymentErrors.error('PAYMENT_PROVIDER_UNAVAILABLE');
   }
   const closeUnused = async () => {
@@ -49,7 +49,7 @@ export async function openPayment<P, O>(
       await deps.provider.closePayment(paymentId);
     } catch (err) {
       // Nobody has its address; the provider's own expiry closes it.
-      deps.logger.warn('could not close an unused payment at the provider', { ...steps.subject, paymentId, err });
+      deps.logger.warn('could not close an unused payment at the provider', { ...steps.owner, paymentId, err });
     }
   };
   let recorded: { kind: 'open'; payment: P; ours: boolean } | { kind: 'other'; other: O } | { kind: 'payable' };
@@ -60,7 +60,12 @@ export async function openPayment<P, O>(
       if (now.kind === 'other') return now;
       // The amount recorded is the one the provider was asked for; a changed amount is a new payment.
       if (now.amountFen !== before.amountFen) return { kind: 'payable' as const };
-      return { kind: 'open' as const, ours: true, payment: await steps.record(manager, { paymentId, ...created, amountFen: before.amountFen }) };
+      const [column, ownerId] = 'feeId' in steps.owner ? ['fee_id', steps.owner.feeId] : ['order_id', steps.owner.orderId];
+      await manager.query(
+        `INSERT INTO payment (id, ${column}, provider, provider_ref, amount_fen, status, pay_url) VALUES ($1, $2, $3, $4, $5, 'open', $6)`,
+        [paymentId, ownerId, deps.provider.name, created.providerRef, before.amountFen, created.payUrl],
+      );
+      return { kind: 'open' as const, ours: true, payment: steps.view({ paymentId, payUrl: created.payUrl, amountFen: before.amountFen }) };
     });
   } catch (err) {
     await closeUnused();

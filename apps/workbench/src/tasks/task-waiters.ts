@@ -70,11 +70,6 @@ export class TaskWaiters implements BeforeApplicationShutdown {
     private readonly logger: Logger,
   ) {}
 
-  /** Requests waiting now. */
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
   /** After shutdown began nobody waits: requests answer with what there is. */
   get closed(): boolean {
     return this.stopped;
