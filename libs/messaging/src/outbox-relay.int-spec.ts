@@ -62,8 +62,8 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
       connection: { connectionString: testEnvironment().databaseUrl },
       schema,
       producer: {
-        send: async (topic: string, messages: Parameters<SerializedProducer['send']>[1]) => {
-          await producer.send(topic, messages);
+        sendBatch: async (topicMessages: Parameters<SerializedProducer['sendBatch']>[0]) => {
+          await producer.sendBatch(topicMessages);
           throw new Error('simulated crash after send');
         },
       } as unknown as SerializedProducer,
@@ -114,9 +114,9 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
   it('commits that land while the relay lingers after an announcement go out in one batch', async () => {
     const sends: number[] = [];
     const counting = {
-      send: async (topic: string, messages: Parameters<SerializedProducer['send']>[1]) => {
-        sends.push(messages.length);
-        await producer.send(topic, messages);
+      sendBatch: async (topicMessages: Parameters<SerializedProducer['sendBatch']>[0]) => {
+        sends.push(topicMessages.reduce((n, t) => n + t.messages.length, 0));
+        await producer.sendBatch(topicMessages);
       },
     } as unknown as SerializedProducer;
     // A poll interval far beyond the test: only the announcements can wake the relay in time.
@@ -141,6 +141,41 @@ describe('outbox relay and idempotent consumer against the real PostgreSQL and K
       assert.ok(sends.length <= 2, `12 commits went out in ${sends.length} Kafka requests (${sends.join(', ')})`);
     } finally {
       await relay.stop();
+    }
+  });
+
+  it('rows of several topics read together go out in one Kafka request, each topic in id order', async () => {
+    const requests: Array<Parameters<SerializedProducer['sendBatch']>[0]> = [];
+    const counting = {
+      sendBatch: async (topicMessages: Parameters<SerializedProducer['sendBatch']>[0]) => {
+        requests.push(topicMessages);
+        await producer.sendBatch(topicMessages);
+      },
+    } as unknown as SerializedProducer;
+    const relay = new OutboxRelay({ connection: { connectionString: testEnvironment().databaseUrl }, schema, producer: counting, logger: quiet, batchSize: 100 });
+    const client = new Client({ connectionString: testEnvironment().databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO "${schema}"`);
+      while ((await relay.publishBatch(client)) > 0); // rows earlier tests left unsent
+      requests.length = 0;
+      const subject = randomUUID();
+      const REVOKED = IdentityTopics.SessionRevoked;
+      // Interleaved topics, each commit on its own: account 0, revoked 0, account 1, revoked 1, …
+      for (let i = 0; i < 3; i++) {
+        await ds.transaction((m) => writer().append(m, { topic: TOPIC, subjectId: subject, data: { accountId: subject, changed: [String(i)] } }));
+        await ds.transaction((m) =>
+          writer().append(m, { topic: REVOKED, subjectId: subject, data: { accountId: subject, sessionIds: [`s${i}`], reason: 'logout', revokedAt: new Date().toISOString() } }),
+        );
+      }
+      assert.equal(await relay.publishBatch(client), 6);
+      assert.equal(requests.length, 1, 'one Kafka request for the whole read');
+      const valuesOf = (topic: string) =>
+        requests[0]!.filter((t) => t.topic === topic).flatMap((t) => t.messages.map((msg) => JSON.parse(String(msg.value)) as { data: Record<string, unknown> }));
+      assert.deepEqual(valuesOf(TOPIC).map((e) => (e.data.changed as string[])[0]), ['0', '1', '2']);
+      assert.deepEqual(valuesOf(REVOKED).map((e) => (e.data.sessionIds as string[])[0]), ['s0', 's1', 's2']);
+    } finally {
+      await client.end();
     }
   });
 

@@ -132,19 +132,19 @@ export class OutboxRelay {
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
-    // Consecutive rows of one topic go in one entry so per-key order is the id order.
-    const batches: Array<{ topic: string; messages: Array<{ key: string; value: string; headers: Record<string, string> }> }> = [];
+    // Every topic's rows in id order (so per-key order is the id order), all in one produce request.
+    const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
     for (const row of rows) {
       const message = {
         key: row.message_key,
         value: JSON.stringify(row.payload),
         headers: { 'event-type': row.topic, 'event-id': String(row.payload.eventId) },
       };
-      const last = batches[batches.length - 1];
-      if (last && last.topic === row.topic) last.messages.push(message);
-      else batches.push({ topic: row.topic, messages: [message] });
+      const messages = byTopic.get(row.topic);
+      if (messages) messages.push(message);
+      else byTopic.set(row.topic, [message]);
     }
-    for (const batch of batches) await this.options.producer.send(batch.topic, batch.messages);
+    await this.options.producer.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     await client.query(`UPDATE outbox_message SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     return rows.length;
   }

@@ -60,25 +60,46 @@ export class OutboxWriter {
    * Appends several events in one statement (in the given order: the relay publishes by
    * sequence) and wakes the relay in the same round trip.
    */
-  async appendAll(manager: EntityManager, entries: Array<OutboxEntry<Topic>>): Promise<Array<EventEnvelope<unknown>>> {
+  async appendAll(manager: EntityManager, entries: Array<OutboxEntry<Topic>>, also: AlsoWrite = {}): Promise<Array<EventEnvelope<unknown>>> {
     const envelopes = entries.map((e) => this.envelope(e));
-    if (envelopes.length === 0) return envelopes;
+    if (envelopes.length === 0 && !also.writes?.length && !also.notify?.length) return envelopes;
+    // The caller's other writes of the change ride in the same statement: one round trip.
+    const params: unknown[] = [
+      envelopes.map((e) => e.eventId),
+      envelopes.map((e) => e.type),
+      envelopes.map((e) => e.subjectId),
+      envelopes.map((e) => JSON.stringify(e)),
+      outboxChannel(this.schema),
+    ];
+    const ctes = (also.writes ?? []).map((w, i) => `also_${i} AS (${renumber(w.sql, params.length)})`);
+    for (const w of also.writes ?? []) params.push(...w.params);
+    const notifies = (also.notify ?? []).map((n) => {
+      params.push(n.channel, n.payload);
+      return `, pg_notify($${params.length - 1}, $${params.length})`;
+    });
     await manager.query(
-      `WITH written AS (
+      `WITH ${ctes.map((c) => `${c}, `).join('')}written AS (
          INSERT INTO outbox_message (event_id, topic, message_key, payload)
          SELECT u.event_id, u.topic, u.message_key, u.payload
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(event_id, topic, message_key, payload, n)
           ORDER BY u.n
          RETURNING 1)
-       SELECT pg_notify($5, '') FROM (SELECT count(*) FROM written) w`,
-      [
-        envelopes.map((e) => e.eventId),
-        envelopes.map((e) => e.type),
-        envelopes.map((e) => e.subjectId),
-        envelopes.map((e) => JSON.stringify(e)),
-        outboxChannel(this.schema),
-      ],
+       SELECT CASE WHEN w.n > 0 THEN pg_notify($5, '') END${notifies.join('')} FROM (SELECT count(*) AS n FROM written) w`,
+      params,
     );
     return envelopes;
   }
+}
+
+/** Writes of the same change that go to the database with the events (see {@link OutboxWriter.appendAll}). */
+export interface AlsoWrite {
+  /** Data-modifying statements (INSERT/UPDATE/DELETE without RETURNING), their parameters numbered from $1 each. */
+  writes?: Array<{ sql: string; params: unknown[] }>;
+  /** Notifications sent when the transaction commits. */
+  notify?: Array<{ channel: string; payload: string }>;
+}
+
+/** Shifts a statement's `$n` parameters by `offset` (the statements here hold no literal `$`). */
+function renumber(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }

@@ -66,6 +66,7 @@ export interface ApplicationRow {
   round: number;
   returned_from: string | null;
   workflow_round: number;
+  case_version: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -106,8 +107,12 @@ export async function appendApplicationCase(
   outbox: OutboxWriter,
   state: ApplicationCaseState,
   change: { milestone?: CaseMilestone | null; opinion?: string | null; dueAt?: Date | null; institutionId?: string | null; actorId?: string | null } = {},
+  /** The case's version when the caller's own update of the row already took the next one (saves a round trip). */
+  takenVersion?: number,
 ): Promise<CaseChangedV1> {
-  const [row] = await sqlRows<{ case_version: number }>(manager, `UPDATE application SET case_version = case_version + 1 WHERE id = $1 RETURNING case_version`, [state.id]);
+  const version =
+    takenVersion ??
+    Number((await sqlRows<{ case_version: number }>(manager, `UPDATE application SET case_version = case_version + 1 WHERE id = $1 RETURNING case_version`, [state.id]))[0]!.case_version);
   const item = applicationItemName(state.applicationType, state.field);
   const stage = stageName(state.stage);
   const status = itemStatus(state.status);
@@ -127,7 +132,7 @@ export async function appendApplicationCase(
     result: state.status === 'approved' || state.status === 'rejected' || state.status === 'withdrawn' ? state.status : null,
     milestone: change.milestone ?? null,
     opinion: change.opinion ?? null,
-    version: Number(row!.case_version),
+    version,
     changedAt: new Date().toISOString(),
     submittedAt: state.submittedAt ? state.submittedAt.toISOString() : null,
     dueAt: change.dueAt ? change.dueAt.toISOString() : null,

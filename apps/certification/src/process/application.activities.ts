@@ -97,29 +97,49 @@ export class ApplicationActivities implements CertificationActivities {
 
   async recordStep(input: RecordStepInput): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const current = await this.row(manager, input.applicationId, true);
-      const [done] = await sqlRows<{ id: string }>(manager, `SELECT id FROM application_history WHERE application_id = $1 AND step = $2`, [input.applicationId, input.step]);
-      if (done) return;
+      // The row is locked first (orders this against the applicant's requests); the same round trip says whether this step was written already.
+      const [current] = await sqlRows<ApplicationRow & { step_done: boolean }>(
+        manager,
+        `SELECT a.*, EXISTS (SELECT 1 FROM application_history h WHERE h.application_id = a.id AND h.step = $2) AS step_done
+         FROM application a WHERE a.id = $1 FOR UPDATE OF a`,
+        [input.applicationId, input.step],
+      );
+      if (!current) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} does not exist`, 'UnknownApplication');
+      if (current.step_done) return;
       const returned = input.status === 'returned';
+      const actorId = input.actorId !== null && UUID.test(input.actorId) ? input.actorId : null;
+      // The change, its history entry and the case's next version in one statement.
       const [updated] = await sqlRows<ApplicationRow>(
         manager,
-        `UPDATE application SET status = $2, stage = $3, returned_from = $4, round = $5, updated_at = now() WHERE id = $1 RETURNING *`,
-        [input.applicationId, input.status, input.nextStage, returned ? input.stage : null, returned ? input.round + 1 : current.round],
-      );
-      const actorId = input.actorId !== null && UUID.test(input.actorId) ? input.actorId : null;
-      await manager.query(
-        `INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, opinion, round, step, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [input.applicationId, input.action, actorId, current.status, input.status, input.stage, input.opinion, input.round, input.step, input.details === null ? null : JSON.stringify(input.details)],
+        `WITH written AS (
+           INSERT INTO application_history (application_id, action, actor_id, from_status, to_status, stage, opinion, round, step, details)
+           VALUES ($1, $6, $7, $8, $2, $9, $10, $11, $12, $13) RETURNING 1)
+         UPDATE application SET status = $2, stage = $3, returned_from = $4, round = $5, case_version = case_version + 1, updated_at = now()
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM written) RETURNING *`,
+        [
+          input.applicationId,
+          input.status,
+          input.nextStage,
+          returned ? input.stage : null,
+          returned ? input.round + 1 : current.round,
+          input.action,
+          actorId,
+          current.status,
+          input.stage,
+          input.opinion,
+          input.round,
+          input.step,
+          input.details === null ? null : JSON.stringify(input.details),
+        ],
       );
       const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, input.applicationId, this.logger);
-      await appendApplicationCase(manager, this.outbox, applicationCaseState(updated!), {
-        milestone: input.milestone,
-        opinion: input.opinion,
-        dueAt,
-        institutionId: input.institutionId,
-        actorId,
-      });
+      await appendApplicationCase(
+        manager,
+        this.outbox,
+        applicationCaseState(updated!),
+        { milestone: input.milestone, opinion: input.opinion, dueAt, institutionId: input.institutionId, actorId },
+        Number(updated!.case_version),
+      );
     });
   }
 

@@ -19,12 +19,18 @@ export interface AuditRecord {
 /** Appends audit entries inside the caller's transaction (WB-2): one statement, column arrays. */
 export async function writeAudit(manager: EntityManager, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
+  const { sql, params } = auditInsert(records);
+  await manager.query(sql, params);
+}
+
+/** The statement of {@link writeAudit}, for a caller that sends it with other writes of the same change. */
+export function auditInsert(records: AuditRecord[]): { sql: string; params: unknown[] } {
   const json = (v: Record<string, unknown> | null | undefined) => (v ? JSON.stringify(v) : null);
-  await manager.query(
-    `INSERT INTO audit_entry (domain, business_no, task_id, action, actor_id, at, outcome, opinion, old_values, new_values, dedupe_key)
+  return {
+    sql: `INSERT INTO audit_entry (domain, business_no, task_id, action, actor_id, at, outcome, opinion, old_values, new_values, dedupe_key)
      SELECT * FROM unnest($1::text[], $2::varchar[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::text[])
      ON CONFLICT (domain, business_no, dedupe_key) DO NOTHING`,
-    [
+    params: [
       records.map((r) => r.domain),
       records.map((r) => r.businessNo),
       records.map((r) => r.taskId ?? null),
@@ -37,7 +43,7 @@ export async function writeAudit(manager: EntityManager, records: AuditRecord[])
       records.map((r) => json(r.newValues)),
       records.map((r) => r.dedupeKey),
     ],
-  );
+  };
 }
 
 /** What the entries of a case record as its old and new values. */

@@ -1,6 +1,5 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import type { EntityManager } from 'typeorm';
 import type { Logger } from '@certhub/logging';
 import type { Caller } from '@certhub/service-kit';
 import { groupRoles } from './task-access';
@@ -17,9 +16,9 @@ export interface TaskReady {
   type: string;
 }
 
-/** Announces, when the transaction commits, that a task became workable (created, given back, escalated, handed over). */
-export async function announceTaskReady(manager: EntityManager, ready: TaskReady): Promise<void> {
-  await manager.query('SELECT pg_notify($1, $2)', [TASK_READY_CHANNEL, JSON.stringify(ready)]);
+/** The notification (sent when the transaction commits) that a task became workable: created, given back, escalated, handed over. */
+export function taskReadyNotice(ready: TaskReady): { channel: string; payload: string } {
+  return { channel: TASK_READY_CHANNEL, payload: JSON.stringify(ready) };
 }
 
 /** Could this caller take (or does this caller hold) the announced task? */

@@ -16,14 +16,14 @@ import {
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import type { Caller } from '@certhub/service-kit';
-import { diff, writeAudit } from '../audit/audit.writer';
+import { auditInsert, diff } from '../audit/audit.writer';
 import { CalendarService } from '../calendar/calendar.service';
 import { mayHold } from '../directory/account-directory';
 import { DirectoryAccount } from '../directory/directory-account.entity';
 import { writeMessages, type NewMessage } from '../messages/message.writer';
 import { WorkbenchConfig } from '../workbench.config';
 import { WorkbenchErrors } from '../workbench.errors';
-import { announceTaskReady, TaskWaiters, type TaskReady } from './task-waiters';
+import { taskReadyNotice, TaskWaiters, type TaskReady } from './task-waiters';
 import { canSee, candidatePredicate, groupRoles, isCandidate, isSupervisor } from './task-access';
 import { Task } from './task.entity';
 import { taskView, type NextTaskBody, type TaskListQuery } from './task.views';
@@ -308,13 +308,24 @@ export class TaskService {
   }
 
   private async takeNext(caller: Caller, type: string | null): Promise<Task | null> {
-    const held = await this.rawTasks(
-      `SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id = $1 AND ($2::text IS NULL OR t.task_type = $2) ORDER BY t.due_at, t.id LIMIT 1`,
-      [caller.sub, type],
-    );
-    if (held[0]) return held[0];
     const roles = groupRoles(caller);
-    if (roles.length === 0) return null;
+    // One round trip answers the common cases: the task I hold, or that there is nothing to claim
+    // (most calls of a waiting reviewer); only a task to claim opens a transaction.
+    const [first] = await this.dataSource.query(
+      `SELECT h.*, (h.id IS NULL AND EXISTS (
+           SELECT 1 FROM task c WHERE c.status = 'open' AND c.assignee_id IS NULL AND ${candidatePredicate('c', { roles: '$3', inst: '$4' })} AND ($2::text IS NULL OR c.task_type = $2)
+         )) AS claimable
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (
+         SELECT t.* FROM task t WHERE t.status = 'open' AND t.assignee_id = $1 AND ($2::text IS NULL OR t.task_type = $2) ORDER BY t.due_at, t.id LIMIT 1
+       ) h ON true`,
+      [caller.sub, type, roles, caller.institutionId],
+    );
+    if (first?.id) {
+      const { claimable: _claimable, ...held } = first as Record<string, unknown>;
+      return this.taskOf(held);
+    }
+    if (roles.length === 0 || first?.claimable !== true) return null;
     return this.dataSource.transaction(async (manager) => {
       const rows = await sqlRows(
         manager,
@@ -594,7 +605,7 @@ export class TaskService {
     actorId: string | null,
     audit: { oldValues?: Record<string, unknown>; newValues?: Record<string, unknown>; outcome?: string | null; opinion?: string | null },
   ): Promise<void> {
-    await writeAudit(manager, [
+    const auditEntry = auditInsert([
       {
         domain: task.domain,
         businessNo: task.businessNo,
@@ -609,10 +620,15 @@ export class TaskService {
       },
     ]);
     // Someone may now take it: a request waiting for work is woken once this commits.
-    if (task.status === 'open' && READY_ACTIONS.has(action)) {
-      await announceTaskReady(manager, { taskId: task.id, role: task.candidateRole, institutionId: task.candidateInstitutionId, assigneeId: task.assigneeId, type: task.taskType });
-    }
-    await this.outbox.append(manager, {
+    const ready =
+      task.status === 'open' && READY_ACTIONS.has(action)
+        ? [taskReadyNotice({ taskId: task.id, role: task.candidateRole, institutionId: task.candidateInstitutionId, assigneeId: task.assigneeId, type: task.taskType })]
+        : [];
+    // The audit entry, the announcement and the event go to the database in one statement.
+    await this.outbox.appendAll(
+      manager,
+      [
+        {
       topic: WorkbenchTopics.TaskChanged,
       subjectId: task.id,
       actorId,
@@ -632,7 +648,10 @@ export class TaskService {
         dueAt: task.dueAt.toISOString(),
         at: new Date().toISOString(),
       },
-    });
+        },
+      ],
+      { writes: [auditEntry], notify: ready },
+    );
   }
 }
 
