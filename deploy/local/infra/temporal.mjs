@@ -201,12 +201,7 @@ export async function startTemporal({
   // background work (deadline workflows of a registration spike) waits for idle CPU rather than
   // slowing the orders that create it. CERTHUB_TEMPORAL_NICE=0 turns it off.
   const niceness = Number(process.env.CERTHUB_TEMPORAL_NICE ?? 10);
-  // One Go processor (ADR 0020): on a small machine shared with the services, Go's scheduler
-  // spends much of a second processor spinning for work and contending for locks; with one, the
-  // same cases cost the server a fifth less CPU. CERTHUB_TEMPORAL_GOMAXPROCS=0 leaves Go's default.
-  const gomaxprocs = process.env.CERTHUB_TEMPORAL_GOMAXPROCS ?? '1';
-  const env = gomaxprocs === '0' ? process.env : { ...process.env, GOMAXPROCS: gomaxprocs };
-  const daemon = spawnDaemon({ name: 'temporal', cmd: temporal, args, cwd: stateDir, logFile, niceness, env });
+  const daemon = spawnDaemon({ name: 'temporal', cmd: temporal, args, cwd: stateDir, logFile, niceness });
   try {
     await waitUntil(async () => (await portAnswers(port)) && healthy(temporal, address), {
       timeoutMs: 60_000,
