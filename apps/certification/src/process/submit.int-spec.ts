@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { FakeWorkbench, testEnvironment } from '@certhub/testing';
-import { certApplicationStateQuery, certApplicationWorkflowId, type CertApplicationState } from '@certhub/workflows-certification';
+import { certApplicationStateQuery, certApplicationWorkflowId, type CertApplicationState, type RecordStepInput } from '@certhub/workflows-certification';
 import type { FeeOutcome } from '@certhub/workflows-payment';
 import { Logger } from '@certhub/logging';
 import { ApplicationActivities, applicationDueAt, CertificationCalendar } from './application.activities';
@@ -444,6 +445,43 @@ describe('application submit and the process through the real Temporal dev serve
     assert.equal((await handle.describe()).status.name, 'COMPLETED');
     const decided = (await caseEvents(id)).at(-1)!;
     assert.deepEqual([decided.milestone, decided.result], ['decided', 'rejected']);
+  });
+
+  it('a step written twice (a retried recordStep) is recorded once: one history entry, one case event, one version; an unknown application fails for good', async () => {
+    const activities = h.app.get(ApplicationActivities);
+    const a = h.applicant();
+    const { id } = await complete(a);
+    assert.equal((await submit(a, id)).status, 200);
+    // The test writes the step itself: the process must not move the case meanwhile.
+    await temporal.workflow.getHandle(certApplicationWorkflowId(id)).terminate('the test records the step itself');
+    const versionOf = async () => Number(((await h.dataSource.query(`SELECT case_version FROM application WHERE id = $1`, [id])) as Array<{ case_version: number }>)[0]!.case_version);
+    const versionBefore = await versionOf();
+    const eventsBefore = (await caseEvents(id)).length;
+    const step: RecordStepInput = {
+      applicationId: id,
+      step: 90,
+      action: 'institution-review:approve',
+      stage: 'institution-review',
+      nextStage: 'expert-assignment',
+      status: 'submitted',
+      round: 1,
+      actorId: null,
+      opinion: '材料齐全',
+      details: { outcome: 'approve' },
+      milestone: null,
+      institutionId,
+    };
+    await activities.recordStep(step);
+    await activities.recordStep(step);
+    await Promise.all([activities.recordStep(step), activities.recordStep(step)]);
+    const v = await view(a, id);
+    assert.deepEqual([v.status, v.stage], ['submitted', 'expert-assignment']);
+    assert.deepEqual(v.history.filter((x) => x.action === 'institution-review:approve').map((x) => [x.stage, x.toStatus, x.opinion]), [['institution-review', 'submitted', '材料齐全']]);
+    assert.equal(await versionOf(), versionBefore + 1);
+    const events = await caseEvents(id);
+    assert.equal(events.length, eventsBefore + 1);
+    assert.deepEqual([events.at(-1)!.stage, events.at(-1)!.status, events.at(-1)!.opinion], ['expert-assignment', 'active', '材料齐全']);
+    await assert.rejects(activities.recordStep({ ...step, applicationId: randomUUID() }), (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'UnknownApplication');
   });
 
   it('rectification time up (the activity): a returned case is deemed withdrawn once; a resubmitted or withdrawn one is left as it is', async () => {
