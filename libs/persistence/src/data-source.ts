@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PLATFORM_ENTITIES } from './entities';
+import { PreparingClient } from './preparing-client';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 export interface ServiceDataSourceOptions {
@@ -26,6 +27,8 @@ export function serviceDataSourceOptions(options: ServiceDataSourceOptions): Dat
     namingStrategy: new SnakeNamingStrategy(),
     logging: false,
     extra: {
+      // Parameterised statements are prepared once per connection (ADR 0020).
+      Client: PreparingClient,
       max: options.poolSize ?? 20,
       application_name: options.applicationName ?? options.schema,
       options: `-c search_path=${options.schema}`,

@@ -5,3 +5,4 @@ export * from './data-source';
 export * from './snake-naming.strategy';
 export * from './sql';
 export * from './closing-transaction';
+export * from './preparing-client';
