@@ -151,7 +151,10 @@ export async function startPlatform({ infra, profile = 'embedded', database = 'c
   }
   const running = [];
   const stopAll = async () => {
-    for (const s of [...running].reverse()) await s.stop();
+    // The gateway first (no new requests), then the services together: each drains on its own.
+    const gateway = running.filter((s) => s.name === GATEWAY.name);
+    for (const s of gateway) await s.stop();
+    await Promise.all(running.filter((s) => s.name !== GATEWAY.name).map((s) => s.stop()));
   };
   try {
     // Services start in parallel; the gateway waits for them.
