@@ -5,7 +5,7 @@ import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { completeTaskUpdate, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
+import { completeTaskUpdate, openTasksQuery, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
 import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import {
   cancelFeeSignal,
@@ -192,6 +192,16 @@ describe('fee payment workflow (CE-3 fee as a child workflow) with the time-skip
     throw new Error(`fee workflow never reached ${wanted}`);
   }
 
+  /** Waits until the workflow has the task's creation (its id) in its open tasks. */
+  async function taskRecorded(handle: Handle, key: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const open = await handle.query(openTasksQuery);
+      if (open.some((t) => t.key === key && t.taskId !== null)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`the workflow never recorded task ${key}`);
+  }
+
   const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 
   const voucherKey = (input: FeePaymentInput, round: number) => `${feePayment.workflowId(input.feeId)}:voucher-check:${round}`;
@@ -351,6 +361,10 @@ describe('fee payment workflow (CE-3 fee as a child workflow) with the time-skip
       await stage(handle, 'awaiting-payment');
       await handle.executeUpdate(submitVoucherUpdate, { args: [{ voucherId: 'v-1', round: 1 }] });
       await workbench.openTask(voucherKey(input, 1));
+      // Cancelled once the workflow holds the created task (not while createTask's result is on its
+      // way: the time-skipping server then refuses the cancel of an activity it saw complete —
+      // ACTIVITY_UNKNOWN — and the workflow never finished; the real server accepts either).
+      await taskRecorded(handle, voucherKey(input, 1));
       await handle.signal(cancelFeeSignal, { reason: 'application-withdrawn', actorId: 'a-1' });
       const r = await handle.result();
       await saveHistory('cancelled-during-review', handle.workflowId);
