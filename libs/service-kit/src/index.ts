@@ -5,3 +5,4 @@ export * from './request-context.interceptor';
 export * from './background-jobs';
 export * from './upload-type';
 export * from './runtime-stats';
+export * from './uuid';

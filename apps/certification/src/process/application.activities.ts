@@ -7,6 +7,7 @@ import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import type { WorkCalendar } from '@certhub/workdays';
 import type { ApplicationSnapshot, CertificationActivities, IssuedCertificate, RecordStepInput, RectificationExpiry } from '@certhub/workflows-certification';
+import { isUuid } from '@certhub/service-kit';
 import { APPLICATION_TYPES, registrationFeeFen, RECORD_KINDS, type ApplicationType } from '../applications/application-catalogue';
 import { appendApplicationCase, applicationCaseState, applicationItemName, type ApplicationRow } from '../cases/application-case';
 import { deadlineFromHistory } from '../cases/case-deadline';
@@ -16,10 +17,6 @@ import { CertificationConfig } from '../certification.config';
 export abstract class CertificationCalendar {
   abstract readonly calendar: WorkCalendar;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-
 
 /**
  * The application's completion deadline (CE-3, working days of the service catalogue) with the
@@ -107,7 +104,7 @@ export class ApplicationActivities implements CertificationActivities {
       if (!current) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} does not exist`, 'UnknownApplication');
       if (current.step_done) return;
       const returned = input.status === 'returned';
-      const actorId = input.actorId !== null && UUID.test(input.actorId) ? input.actorId : null;
+      const actorId = input.actorId !== null && isUuid(input.actorId) ? input.actorId : null;
       // The change, its history entry and the case's next version in one statement.
       const [updated] = await sqlRows<ApplicationRow>(
         manager,

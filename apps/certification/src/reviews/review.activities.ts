@@ -5,11 +5,10 @@ import { CertificationTopics } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import { REVIEW_PLANS, type RecordReviewStepInput, type ReviewCaseActivities, type ReviewCaseSnapshot, type ReviewEffectResult } from '@certhub/workflows-certification';
+import { isUuid } from '@certhub/service-kit';
 import { CertificationCalendar } from '../process/application.activities';
 import type { CertificateRow } from './certificate.service';
 import { appendReviewCase, reviewDueAt, reviewItemName, type ReviewCaseRow } from './review-case-event';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type EffectRow = ReviewCaseRow & { effect_applied_at: Date | null; effect_details: Record<string, unknown> | null };
 
@@ -61,7 +60,7 @@ export class ReviewCaseActivitiesImpl implements ReviewCaseActivities {
       const current = await this.row(manager, input.caseId, true);
       const [done] = await sqlRows<{ id: string }>(manager, `SELECT id FROM review_case_history WHERE case_id = $1 AND step = $2`, [input.caseId, input.step]);
       if (done) return;
-      const actorId = input.actorId !== null && UUID.test(input.actorId) ? input.actorId : null;
+      const actorId = input.actorId !== null && isUuid(input.actorId) ? input.actorId : null;
       const insertHistory = (from: string) =>
         manager.query(
           `INSERT INTO review_case_history (case_id, action, actor_id, from_status, to_status, stage, opinion, round, step, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

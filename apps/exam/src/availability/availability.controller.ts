@@ -1,17 +1,17 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isUuid } from '@certhub/service-kit';
 import { ExamConfig } from '../exam.config';
 import { ExamErrors } from '../exam.errors';
 import { AvailabilityService } from './availability.service';
 
 const periodPipe = new ParseUUIDPipe({ exceptionFactory: () => ExamErrors.error('EXAM_NOT_FOUND', { field: 'periodId' }) });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseOfferingIds(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const ids = raw.split(',').map((s) => s.trim());
-  const bad = ids.findIndex((id) => !UUID.test(id));
+  const bad = ids.findIndex((id) => !isUuid(id));
   if (bad >= 0 || ids.length > 50) throw ExamErrors.error('EXAM_SUBJECT_UNKNOWN', { field: 'offeringIds' });
   return ids;
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Logger } from '@certhub/logging';
+import { isUuid } from '@certhub/service-kit';
 import { OrderService } from '../orders/order.service';
 import { PaymentConfig } from '../payment.config';
 import { PaymentErrors } from '../payment.errors';
 import { signatureMatches, type SandboxNotifyBody } from '../provider/signature';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** PY-1/PY-2: a provider's payment notification, verified before anything changes. */
 @Injectable()
@@ -40,7 +39,7 @@ export class NotificationService {
       typeof parsed !== 'object' ||
       parsed === null ||
       typeof parsed.paymentId !== 'string' ||
-      !UUID.test(parsed.paymentId) ||
+      !isUuid(parsed.paymentId) ||
       parsed.status !== 'paid' ||
       !Number.isInteger(parsed.amountFen) ||
       typeof parsed.tradeNo !== 'string' ||

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { sqlRows } from '@certhub/persistence';
-import type { Caller } from '@certhub/service-kit';
+import { isUuid, type Caller } from '@certhub/service-kit';
 import { WorkbenchErrors } from '../workbench.errors';
 import { inboxView, type InboxRow, type MessageListQuery, type NoticeListQuery, type PublishNoticeBody } from './message.views';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UnreadCounts {
   messages: number;
@@ -78,7 +77,7 @@ export class MessageService {
 
   /** Marks one message or notice read; someone else's (or an unknown id) answers 404. */
   async markRead(caller: Caller, id: string) {
-    if (!UUID.test(id)) throw notFound();
+    if (!isUuid(id)) throw notFound();
     const updated = await sqlRows(
       this.dataSource,
       `UPDATE message SET read_at = coalesce(read_at, now()) WHERE id = $1 AND recipient_id = $2 AND cleared_at IS NULL RETURNING id`,

@@ -15,7 +15,7 @@ import {
 } from '@certhub/human-tasks';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
-import type { Caller } from '@certhub/service-kit';
+import { isUuid, type Caller } from '@certhub/service-kit';
 import { auditInsert, diff } from '../audit/audit.writer';
 import { CalendarService } from '../calendar/calendar.service';
 import { mayHold } from '../directory/account-directory';
@@ -29,7 +29,6 @@ import { Task } from './task.entity';
 import { taskView, type NextTaskBody, type TaskListQuery } from './task.views';
 
 const MAX_DATA_BYTES = 16 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Changes after which someone (a group or the new holder) may take the task. */
 const READY_ACTIONS = new Set<TaskAction>(['created', 'unclaimed', 'escalated', 'assigned', 'delegated']);
 const PRIORITY_ORDER = `CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`;
@@ -346,7 +345,7 @@ export class TaskService {
 
   /** Two people claiming at once: the conditional update lets exactly one through. */
   async claim(caller: Caller, id: string) {
-    if (!UUID.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    if (!isUuid(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     return this.dataSource.transaction(async (manager) => {
       const rows = await sqlRows(
         manager,
@@ -561,7 +560,7 @@ export class TaskService {
 
   /** The task when the caller may see it; 404 otherwise (the same as an unknown id). */
   private async visible(caller: Caller, id: string): Promise<Task> {
-    if (!UUID.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    if (!isUuid(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     const task = await this.taskById(id);
     if (!task || !canSee(caller, task)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     return task;
@@ -573,7 +572,7 @@ export class TaskService {
   }
 
   private async findForCaller(manager: EntityManager, caller: Caller, id: string, options: { candidateAlso?: boolean; lock?: boolean } = {}): Promise<Task> {
-    if (!UUID.test(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
+    if (!isUuid(id)) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     const task = await manager.getRepository(Task).findOne({ where: { id }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!task) throw WorkbenchErrors.error('WORKBENCH_NOT_FOUND');
     // Colleagues of the group may learn that a task is taken (409), strangers may not (404).
