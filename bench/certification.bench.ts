@@ -528,21 +528,21 @@ async function resetStatementStats(db: PgPool): Promise<boolean> {
 }
 
 async function logStatementStats(db: PgPool, cases: number): Promise<void> {
-  const { rows } = await db.query(
-    `SELECT calls::float8 AS calls, total_exec_time AS ms, rows::float8 AS rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
-     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30`,
-  );
   const { rows: all } = await db.query(`SELECT sum(calls)::float8 AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements`);
-  log(`PostgreSQL statements: ${(all[0].calls / cases).toFixed(1)} per case, ${(all[0].ms / cases).toFixed(1)} ms of execution per case; the 30 that took longest (calls / ms per case):`);
-  for (const r of rows as Array<{ calls: number; ms: number; query: string }>) log(`  ${(r.calls / cases).toFixed(2).padStart(7)} ${(r.ms / cases).toFixed(2).padStart(7)}  ${r.query}`);
-  // Every statement is a round trip between a service and the database (and a wake-up of each):
-  // on a small machine their count matters as much as their execution time.
-  const { rows: frequent } = await db.query(
-    `SELECT calls::float8 AS calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
-     FROM pg_stat_statements ORDER BY calls DESC LIMIT 30`,
-  );
-  log('the 30 most frequent (calls / ms per case):');
-  for (const r of frequent as Array<{ calls: number; ms: number; query: string }>) log(`  ${(r.calls / cases).toFixed(2).padStart(7)} ${(r.ms / cases).toFixed(2).padStart(7)}  ${r.query}`);
+  log(`PostgreSQL statements: ${(all[0].calls / cases).toFixed(1)} per case, ${(all[0].ms / cases).toFixed(1)} ms of execution per case`);
+  // The slowest in total, and the most frequent: every statement is a round trip between a service
+  // and the database (and a wake-up of each), so on a small machine their count matters as much.
+  for (const [order, title] of [
+    ['total_exec_time', 'the 30 that took longest'],
+    ['calls', 'the 30 most frequent'],
+  ] as const) {
+    const { rows } = await db.query(
+      `SELECT calls::float8 AS calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+       FROM pg_stat_statements ORDER BY ${order} DESC LIMIT 30`,
+    );
+    log(`${title} (calls / ms per case):`);
+    for (const r of rows as Array<{ calls: number; ms: number; query: string }>) log(`  ${(r.calls / cases).toFixed(2).padStart(7)} ${(r.ms / cases).toFixed(2).padStart(7)}  ${r.query}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { completeTaskUpdate, openTasksQuery, WORKBENCH_TASK_QUEUE } from '@certhub/human-tasks';
-import { FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
+import { eventually, FakeWorkbench, recordHistory, replayRecordedHistories, testEnvironment, timeSkippingEnvironment, unique } from '@certhub/testing';
 import {
   cancelFeeSignal,
   FEE_VOUCHER_TASK_TYPE,
@@ -193,14 +193,8 @@ describe('fee payment workflow (CE-3 fee as a child workflow) with the time-skip
   }
 
   /** Waits until the workflow has the task's creation (its id) in its open tasks. */
-  async function taskRecorded(handle: Handle, key: string): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      const open = await handle.query(openTasksQuery);
-      if (open.some((t) => t.key === key && t.taskId !== null)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`the workflow never recorded task ${key}`);
-  }
+  const taskRecorded = (handle: Handle, key: string) =>
+    eventually(async () => (await handle.query(openTasksQuery)).some((t) => t.key === key && t.taskId !== null), { what: `the workflow recording task ${key}`, intervalMs: 25, timeoutMs: 5_000 });
 
   const saveHistory = (name: string, workflowId: string) => recordHistory(env.client, historiesDir(), name, workflowId);
 

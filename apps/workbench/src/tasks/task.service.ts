@@ -324,7 +324,7 @@ export class TaskService {
       const { claimable: _claimable, ...held } = first as Record<string, unknown>;
       return this.taskOf(held);
     }
-    if (roles.length === 0 || first?.claimable !== true) return null;
+    if (first?.claimable !== true) return null;
     return this.dataSource.transaction(async (manager) => {
       const rows = await sqlRows(
         manager,
