@@ -46,6 +46,15 @@ export class CertificationConfig extends PlatformConfig {
   @Max(10_000)
   ATTACHMENTS_PER_DAY: number = 50;
 
+  /**
+   * Days an upload that no case's form names is kept (a person uploads a file, then names it in a
+   * form; one that was never named is deleted after this many days, as are its contents).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  ATTACHMENT_UNUSED_DAYS: number = 7;
+
   /** Open (not yet decided) registration applications one person may have at once. */
   @IsInt()
   @Min(1)

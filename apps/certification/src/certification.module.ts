@@ -64,7 +64,7 @@ export class CertificationModule {
         ReviewCaseActivitiesImpl,
         {
           provide: CertificationRuntime,
-          inject: [DataSource, Client, ApplicationWorkflowStarter, ApplicationActivities, ReviewCaseStarter, ReviewCaseActivitiesImpl],
+          inject: [DataSource, Client, ApplicationWorkflowStarter, ApplicationActivities, ReviewCaseStarter, ReviewCaseActivitiesImpl, AttachmentService],
           useFactory: (
             dataSource: DataSource,
             temporal: Client,
@@ -72,7 +72,8 @@ export class CertificationModule {
             activities: ApplicationActivities,
             reviewStarter: ReviewCaseStarter,
             reviewActivities: ReviewCaseActivitiesImpl,
-          ) => new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, reviewStarter, reviewActivities, bundleDir }),
+            attachments: AttachmentService,
+          ) => new CertificationRuntime({ config, logger: options.logger, dataSource, temporal, starter, activities, reviewStarter, reviewActivities, attachments, bundleDir }),
         },
       ],
       controllers: [CatalogueController, ConditionController, ApplicationController, ReviewCaseController, ReviewCaseItemController, CertificateController, AttachmentController],

@@ -6,6 +6,7 @@ import { createKafka, ensureTopics, OutboxRelay, SerializedProducer } from '@cer
 import { startDomainWorker, type RunningDomainWorker } from '@certhub/temporal';
 import { BackgroundJobs } from '@certhub/service-kit';
 import { CERTIFICATION_TASK_QUEUE } from '@certhub/workflows-certification';
+import { ATTACHMENT_PURGE_BATCH, type AttachmentService } from './attachments/attachment.service';
 import type { CertificationConfig } from './certification.config';
 import { CERTIFICATION_SCHEMA } from './database';
 import type { ApplicationActivities } from './process/application.activities';
@@ -22,6 +23,7 @@ export interface CertificationRuntimeDeps {
   activities: ApplicationActivities;
   reviewStarter: ReviewCaseStarter;
   reviewActivities: ReviewCaseActivitiesImpl;
+  attachments: AttachmentService;
   bundleDir: string;
 }
 
@@ -78,6 +80,8 @@ export class CertificationRuntime implements OnApplicationBootstrap, OnApplicati
       },
       { wakeDelayMs: 1000, runNow: true },
     );
+    // Uploads no form named (personal files kept for nothing): deleted hourly once they are old.
+    this.jobs.loop('unused attachment purge', 3600_000, async () => (await this.deps.attachments.purgeUnused(config.ATTACHMENT_UNUSED_DAYS)) === ATTACHMENT_PURGE_BATCH, { runNow: true });
   }
 
   async startWorker(): Promise<void> {

@@ -3,12 +3,15 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 /**
  * A file a person uploaded to put on a case (附件), e.g. the transfer's reason file (转会理由文件):
  * JPEG, PNG or PDF, checked by content. Stored as uploaded; served only to the uploader and to
- * whoever may read a case that references it. Never logged.
+ * whoever may read a case that references it. Never logged. An upload no case's form names is
+ * deleted `ATTACHMENT_UNUSED_DAYS` after it was uploaded.
  */
 @Entity({ name: 'attachment' })
 // A replayed upload (same X-Request-Id of the same person) gets the same file back.
 @Index('ux_attachment_request', ['ownerId', 'requestId'], { unique: true })
 @Index('ix_attachment_owner', ['ownerId', 'uploadedAt'])
+// The purge of uploads no form named walks the oldest first.
+@Index('ix_attachment_uploaded', ['uploadedAt'])
 export class Attachment {
   @PrimaryColumn('uuid')
   id!: string;

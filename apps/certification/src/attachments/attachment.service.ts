@@ -26,6 +26,9 @@ interface AttachmentMeta {
 
 const META_COLUMNS = 'id, owner_id, content_type, bytes, sha256, uploaded_at';
 
+/** Unused uploads deleted by one purge statement (a scheduled purge repeats while it deletes this many). */
+export const ATTACHMENT_PURGE_BATCH = 500;
+
 /**
  * Files people put on their cases (附件, e.g. 转会理由文件): uploaded first (JPEG, PNG or PDF by
  * content, at most `ATTACHMENT_MAX_BYTES`), then named by id in a form. A form may name only the
@@ -103,7 +106,9 @@ export class AttachmentService {
    */
   async requireOwn(manager: EntityManager, caller: Caller, refs: readonly AttachmentRef[]): Promise<void> {
     for (const ref of refs) {
-      const [own] = await sqlRows<{ id: string }>(manager, `SELECT id FROM attachment WHERE id = $1 AND owner_id = $2`, [ref.id, caller.sub]);
+      // Locked until the form's transaction ends: the purge of unused uploads passes it by (and a
+      // file the purge is deleting at this moment is not found once it is gone).
+      const [own] = await sqlRows<{ id: string }>(manager, `SELECT id FROM attachment WHERE id = $1 AND owner_id = $2 FOR KEY SHARE`, [ref.id, caller.sub]);
       if (!own) {
         throw CertificationErrors.error('CERT_ATTACHMENT_NOT_FOUND', {
           field: ref.field,
@@ -112,6 +117,28 @@ export class AttachmentService {
         });
       }
     }
+  }
+
+  /**
+   * Deletes uploads that no case's form names, `olderThanDays` after they were uploaded, oldest
+   * first, at most `limit` in one call; the number deleted. An upload a form is naming at this
+   * moment (locked by `requireOwn`) is passed by and kept: its link is written with the form.
+   */
+  async purgeUnused(olderThanDays: number, limit = ATTACHMENT_PURGE_BATCH): Promise<number> {
+    const rows = await sqlRows<{ id: string }>(
+      this.dataSource,
+      `WITH doomed AS (
+         SELECT a.id FROM attachment a
+          WHERE a.uploaded_at < now() - make_interval(days => $1)
+            AND NOT EXISTS (SELECT 1 FROM review_case_attachment l WHERE l.attachment_id = a.id)
+          ORDER BY a.uploaded_at
+          LIMIT $2
+            FOR UPDATE SKIP LOCKED)
+       DELETE FROM attachment a USING doomed d WHERE a.id = d.id RETURNING a.id`,
+      [olderThanDays, limit],
+    );
+    if (rows.length > 0) this.logger.info('unused certification attachments deleted', { count: rows.length, olderThanDays });
+    return rows.length;
   }
 
   /** Records that the case's form (of this round) names the files: the case's readers may read them from now on. */

@@ -5,7 +5,9 @@ import { Client } from '@temporalio/client';
 import { completeTaskUpdate } from '@certhub/human-tasks';
 import { FakeWorkbench } from '@certhub/testing';
 import { reviewCaseWorkflowId } from '@certhub/workflows-certification';
+import { CertificationConfig } from '../certification.config';
 import { CertificationHarness, type Applicant } from '../testing/certification-harness';
+import { AttachmentService } from './attachment.service';
 import { startFakeInbox } from '../testing/inbox';
 
 type Body = Record<string, unknown> & { code?: string; field?: string; message?: string; messageZh?: string; details?: Record<string, unknown> };
@@ -255,5 +257,69 @@ describe('case attachments: the transfer reason file (CE-5 转会理由文件)',
     const events: Array<{ payload: unknown }> = await h.dataSource.query(`SELECT payload FROM outbox_message WHERE message_key = $1`, [id]);
     assert.ok(events.length > 0);
     assert.ok(events.every((e) => !JSON.stringify(e.payload).includes('张伟')), 'no personal data in the events');
+  });
+
+  it('uploads no form named are deleted once older than ATTACHMENT_UNUSED_DAYS; named, recent and in-use ones are kept; a form naming a file being purged gets 404 and writes nothing', async () => {
+    const days = h.app.get(CertificationConfig).ATTACHMENT_UNUSED_DAYS;
+    const purge = () => h.app.get(AttachmentService).purgeUnused(days);
+    const age = (id: string, daysAgo: number) => h.dataSource.query(`UPDATE attachment SET uploaded_at = now() - make_interval(days => $2) WHERE id = $1`, [id, daysAgo]);
+    const exists = async (id: string) => ((await h.dataSource.query(`SELECT 1 FROM attachment WHERE id = $1`, [id])) as unknown[]).length === 1;
+    const form = { toInstitutionId: institutionB, transferType: 'certification', reason: 'relocation' };
+
+    const a = h.applicant();
+    const unused = (await h.upload(a.token, PDF, 'application/pdf')).body.id;
+    const recent = (await h.upload(a.token, PNG, 'image/png')).body.id;
+    const inUse = (await h.upload(a.token, JPEG, 'image/jpeg')).body.id;
+    const b = h.applicant();
+    await certificate(b);
+    const named = (await h.upload(b.token, PDF, 'application/pdf')).body.id;
+    assert.equal((await transfer(b.token, { ...form, reasonFileId: named })).status, 201);
+    await age(unused, days + 1);
+    await age(inUse, days + 1);
+    await age(named, days + 30);
+    await age(recent, days - 1);
+
+    // A form naming `inUse` is being written (its transaction holds the file): the purge passes it by.
+    const form1 = h.dataSource.createQueryRunner();
+    await form1.connect();
+    await form1.startTransaction();
+    await form1.query(`SELECT id FROM attachment WHERE id = $1 FOR KEY SHARE`, [inUse]);
+    try {
+      assert.equal(await purge(), 1, 'only the old file no form names');
+    } finally {
+      await form1.rollbackTransaction();
+      await form1.release();
+    }
+    assert.deepEqual([await exists(unused), await exists(recent), await exists(inUse), await exists(named)], [false, true, true, true]);
+    assertRefusal(await read(a.token, unused), 404, 'CERT_ATTACHMENT_NOT_FOUND', 'id');
+    assert.ok((await read(b.token, named)).raw.equals(PDF), 'a file a case names stays, however old');
+    assert.ok((await read(institutionUser(institutionB), named)).raw.equals(PDF));
+    assert.equal(await purge(), 1, 'the form was given up: the file is deleted next time');
+    assert.equal(await exists(inUse), false);
+    assert.equal(await purge(), 0);
+
+    // The other way round: the purge is deleting the file when the form names it — the form waits, then finds no such file.
+    const c = h.applicant();
+    await certificate(c);
+    const doomed = (await h.upload(c.token, PDF, 'application/pdf')).body.id;
+    await age(doomed, days + 1);
+    const purging = h.dataSource.createQueryRunner();
+    await purging.connect();
+    await purging.startTransaction();
+    let refused: Awaited<ReturnType<typeof transfer>> | undefined;
+    try {
+      await purging.query(`DELETE FROM attachment WHERE id = $1`, [doomed]);
+      const pending = transfer(c.token, { ...form, reasonFileId: doomed }).then((res) => (refused = res));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(refused, undefined, 'the form waits for the purge');
+      await purging.commitTransaction();
+      await pending;
+    } finally {
+      if (purging.isTransactionActive) await purging.rollbackTransaction();
+      await purging.release();
+    }
+    assertRefusal(refused!, 404, 'CERT_ATTACHMENT_NOT_FOUND', 'reasonFileId');
+    const [cases] = await h.dataSource.query(`SELECT count(*)::int AS n FROM review_case WHERE applicant_id = $1`, [c.id]);
+    assert.equal((cases as { n: number }).n, 0, 'no case written');
   });
 });
