@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { mountRuntimeStats } from './runtime-stats';
+import { mountRuntimeStats, tickLateness } from './runtime-stats';
 
 describe('/internal/runtime: event-loop delay and CPU of the process', () => {
   it('answers loopback callers with the delay since the last reset, strangers with 404', async () => {
@@ -31,5 +31,23 @@ describe('/internal/runtime: event-loop delay and CPU of the process', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('tickLateness: a block shows as the lateness of the tick it held up; nothing is recorded after stop()', async () => {
+    const lateness = tickLateness(10);
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await wait(50);
+    const until = Date.now() + 80;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await wait(30);
+    lateness.stop();
+    const { histogram } = lateness;
+    assert.ok(histogram.max >= 60_000, `max lateness ${histogram.max} µs after an 80 ms block`);
+    assert.ok(histogram.percentile(50) < 60_000, 'the ticks before the block were on time');
+    const count = histogram.count;
+    await wait(50);
+    assert.equal(histogram.count, count, 'stopped');
   });
 });

@@ -8,15 +8,19 @@ const TICK_MS = 20;
 
 const ms = (us: number) => Math.round(us / 10) / 100;
 
-function startTicking(): RecordableHistogram {
+/**
+ * How late the event loop runs a `tickMs` tick, in microseconds, from now until `stop()`: the wait
+ * a request arriving at a random moment shares, whatever its own work.
+ */
+export function tickLateness(tickMs = TICK_MS): { histogram: RecordableHistogram; stop(): void } {
   const h = createHistogram();
-  let expected = performance.now() + TICK_MS;
-  setInterval(() => {
+  let expected = performance.now() + tickMs;
+  const timer = setInterval(() => {
     const now = performance.now();
     h.record(Math.max(1, Math.round((now - expected) * 1000)));
-    expected = now + TICK_MS;
-  }, TICK_MS).unref();
-  return h;
+    expected = now + tickMs;
+  }, tickMs).unref();
+  return { histogram: h, stop: () => clearInterval(timer) };
 }
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -32,7 +36,7 @@ export function fromLoopback(req: { socket: { remoteAddress?: string } }): boole
  * Benchmarks read it per service to tell a busy process from a slow handler.
  */
 export function mountRuntimeStats(fastify: FastifyInstance): void {
-  histogram ??= startTicking();
+  histogram ??= tickLateness().histogram;
   const h = histogram;
   fastify.get('/internal/runtime', async (req, reply) => {
     if (!fromLoopback(req)) return reply.status(404).send();
