@@ -4,7 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
  * A file a person uploaded to put on a case (附件), e.g. the transfer's reason file (转会理由文件):
  * JPEG, PNG or PDF, checked by content. Stored as uploaded; served only to the uploader and to
  * whoever may read a case that references it. Never logged. An upload no case's form names is
- * deleted `ATTACHMENT_UNUSED_DAYS` after it was uploaded.
+ * deleted `ATTACHMENT_UNUSED_DAYS` after it was uploaded (ADR 0021).
  */
 @Entity({ name: 'attachment' })
 // A replayed upload (same X-Request-Id of the same person) gets the same file back.
