@@ -7,8 +7,8 @@ import { FakeWorkbench } from '@certhub/testing';
 import { reviewCaseWorkflowId } from '@certhub/workflows-certification';
 import { CertificationConfig } from '../certification.config';
 import { CertificationHarness, type Applicant } from '../testing/certification-harness';
-import { AttachmentService } from './attachment.service';
 import { startFakeInbox } from '../testing/inbox';
+import { AttachmentService } from './attachment.service';
 
 type Body = Record<string, unknown> & { code?: string; field?: string; message?: string; messageZh?: string; details?: Record<string, unknown> };
 interface CaseView {
