@@ -36,7 +36,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool as PgPool } from 'pg';
 import { Pool as HttpPool } from 'undici';
-import { signAccessToken, tickLateness, type Caller } from '@certhub/service-kit';
+import { latenessMs, signAccessToken, tickLateness, type Caller } from '@certhub/service-kit';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { latency, type Latency } from './lib/load';
 import { cpuSeconds, machineBusySeconds, pidListeningOn, treeCpuSeconds } from './lib/proc';
@@ -694,11 +694,11 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   if (statementStats) await logStatementStats(db, CASES);
   const runtime = await runtimeStats('read');
   clientLoop.stop();
-  const loopMs = (us: number) => Math.round(us / 10) / 100;
+  const clients = latenessMs(clientLoop.histogram);
   log(
     `platform: event loop delay per process during the run, p50 / p99 / max ms: ${Object.entries(runtime)
       .map(([name, r]) => `${name} ${r.p50} / ${r.p99} / ${r.max}`)
-      .join('; ')}; the benchmark's clients ${loopMs(clientLoop.histogram.percentile(50))} / ${loopMs(clientLoop.histogram.percentile(99))} / ${loopMs(clientLoop.histogram.max)}`,
+      .join('; ')}; the benchmark's clients ${clients.p50} / ${clients.p99} / ${clients.max}`,
   );
   stop.done = true;
   await submitting;

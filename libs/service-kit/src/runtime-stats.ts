@@ -8,6 +8,11 @@ const TICK_MS = 20;
 
 const ms = (us: number) => Math.round(us / 10) / 100;
 
+/** A lateness histogram (µs) in milliseconds, two decimals: as `/internal/runtime` answers it. */
+export function latenessMs(h: RecordableHistogram): { p50: number; p99: number; max: number; mean: number; samples: number } {
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count };
+}
+
 /**
  * How late the event loop runs a `tickMs` tick, in microseconds, from now until `stop()`: the wait
  * a request arriving at a random moment shares, whatever its own work.
@@ -43,7 +48,7 @@ export function mountRuntimeStats(fastify: FastifyInstance): void {
     const cpu = process.cpuUsage();
     return {
       since: since.toISOString(),
-      eventLoopDelayMs: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), samples: h.count },
+      eventLoopDelayMs: latenessMs(h),
       cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
       rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
     };

@@ -6,7 +6,6 @@ import { isUuid, type Caller } from '@certhub/service-kit';
 import { WorkbenchErrors } from '../workbench.errors';
 import { inboxView, type InboxRow, type MessageListQuery, type NoticeListQuery, type PublishNoticeBody } from './message.views';
 
-
 export interface UnreadCounts {
   messages: number;
   notices: number;
