@@ -653,6 +653,12 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
     expert: Array.from({ length: REVIEWERS }, () => actor('personal', ['personal', 'expert'])),
     staff: Array.from({ length: REVIEWERS }, () => actor('staff', ['staff'])),
   };
+  // The experts are in workbench's account directory, as identity's events put every account there:
+  // an admin may name only an expert of the directory (TASK_ACCOUNT_INVALID otherwise).
+  await db.query(
+    `INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) SELECT id, 'personal', ARRAY['personal', 'expert'], NULL, now() FROM unnest($1::uuid[]) AS id`,
+    [reviewers.expert.map((e) => e.sub)],
+  );
   const prober = actor('staff', ['staff']);
   const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, next: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };

@@ -18,6 +18,7 @@ export const WorkbenchErrors = defineErrors({
   TASK_PROCESS_RUNNING: { status: 409, en: 'The process of this task is still running; it cancels its own tasks.', zh: '该任务所属业务流程仍在运行，不能直接取消任务。' },
   TASK_PROCESS_UNAVAILABLE: { status: 503, en: 'The process is not reachable right now; try again.', zh: '业务流程暂时不可用，请稍后重试。' },
   TASK_ASSIGNEE_INVALID: { status: 422, en: 'The task cannot be handed to this person.', zh: '不能将任务转交给此人。' },
+  TASK_ACCOUNT_INVALID: { status: 422, en: 'The person named does not hold the role this decision needs.', zh: '所指定的人员不具备该处理所需的角色。' },
   TASK_DATA_TOO_LARGE: { status: 413, en: 'The form data is too large.', zh: '表单内容过大。' },
   WORKDAYS_YEAR_UNKNOWN: { status: 422, en: 'The official calendar of this year is not loaded.', zh: '尚未载入该年度的法定节假日安排。' },
   WORKDAYS_CALENDAR_INVALID: { status: 400, en: 'The calendar is invalid.', zh: '节假日安排数据不正确。' },

@@ -24,6 +24,12 @@ export interface TaskOutcomeSpec {
   opinionRequired?: boolean;
   /** Keys of `data` that must be present (non-empty) with this outcome. */
   requiredData?: string[];
+  /**
+   * Keys of `data` that name an account, with the role that account must hold (e.g. `{ expertId:
+   * 'expert' }`): workbench takes the completion only when its account directory knows the account
+   * with that role, so a task is never handed to someone who could not work on it.
+   */
+  accountData?: Record<string, string>;
 }
 
 export interface TaskCaseRef {

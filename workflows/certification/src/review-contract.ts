@@ -60,6 +60,8 @@ export interface ReviewOutcome {
   opinionRequired?: boolean;
   /** Data the form must carry (e.g. `expertId` of an assignment). */
   requiredData?: string[];
+  /** Data naming an account, with the role it must hold (workbench checks its directory). */
+  accountData?: Record<string, string>;
 }
 
 export interface ReviewStep {
@@ -133,7 +135,7 @@ export const REVIEW_PLANS: Record<ReviewCaseKind, ReviewPlan> = {
         titleZh: '申诉分配专家',
         titleEn: 'Appeal: assign an expert',
         candidate: 'admin',
-        outcomes: [{ code: 'assign', labelZh: '分配专家', labelEn: 'Assign expert', effect: 'forward', requiredData: ['expertId'] }],
+        outcomes: [{ code: 'assign', labelZh: '分配专家', labelEn: 'Assign expert', effect: 'forward', requiredData: ['expertId'], accountData: { expertId: 'expert' } }],
       },
       {
         stage: 'expert-evaluation',

@@ -62,6 +62,7 @@ function taskOutcomes(step: ReviewStep): TaskOutcomeSpec[] {
     labelEn: o.labelEn,
     ...(o.opinionRequired ? { opinionRequired: true } : {}),
     ...(o.requiredData ? { requiredData: o.requiredData } : {}),
+    ...(o.accountData ? { accountData: o.accountData } : {}),
   }));
 }
 

@@ -46,7 +46,7 @@ const STAGES: Record<CertReviewStage, StageSpec> = {
   'expert-assignment': {
     titleZh: '人员注册申请分配专家',
     titleEn: 'Registration application: assign an expert',
-    outcomes: [{ code: 'assign', labelZh: '分配专家', labelEn: 'Assign expert', requiredData: ['expertId'] }, RETURN, REJECT],
+    outcomes: [{ code: 'assign', labelZh: '分配专家', labelEn: 'Assign expert', requiredData: ['expertId'], accountData: { expertId: 'expert' } }, RETURN, REJECT],
     forward: 'assign',
   },
   'expert-evaluation': {

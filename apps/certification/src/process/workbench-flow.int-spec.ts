@@ -61,8 +61,7 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     const otherInst = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId: randomUUID() });
     const admin = h.token({ sub: randomUUID(), accountType: 'staff', roles: ['admin', 'staff'] });
     const staff = h.token({ sub: randomUUID(), accountType: 'staff', roles: ['staff'] });
-    const expertId = randomUUID();
-    const expert = h.token({ sub: expertId, roles: ['personal', 'expert'] });
+    const { id: expertId, token: expert } = await h.expert();
     const otherExpert = h.token({ sub: randomUUID(), roles: ['personal', 'expert'] });
 
     const review = await taskOf(instUser, id, 'institution-review', 1);
@@ -114,6 +113,18 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     const missing = await wb<Body>(admin, 'POST', `/api/v1/workbench/tasks/${assignment.id}/complete`, { outcome: 'assign', opinion: null });
     assert.equal(missing.status, 422, 'the expert must be named');
     assert.equal(missing.body.field, 'data.expertId');
+    // Only an expert of the directory may be named: an unknown account, or one without the role, is refused and nothing moves.
+    const notExpert = randomUUID();
+    await h.dataSource.query(`INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`, [notExpert, ['personal', 'certified']]);
+    for (const named of [randomUUID(), notExpert, 'not-an-id']) {
+      const refused = await wb<Body>(admin, 'POST', `/api/v1/workbench/tasks/${assignment.id}/complete`, { outcome: 'assign', opinion: null, data: { expertId: named } });
+      assert.equal(refused.status, 422, `${named} is no expert`);
+      assert.equal(refused.body.code, 'TASK_ACCOUNT_INVALID');
+      assert.equal(refused.body.field, 'data.expertId');
+    }
+    const still = await wb<Body>(admin, 'GET', `/api/v1/workbench/tasks/${assignment.id}`);
+    assert.equal(still.body.status, 'open', 'the refused assignments changed nothing');
+    assert.equal((await h.view(a, id)).body.stage, 'expert-assignment');
     await act(admin, assignment, 'assign', null, { expertId }, false);
 
     const evaluation = await taskOf(expert, id, 'expert-evaluation', 1);

@@ -105,8 +105,7 @@ describe('review cases through the real workbench (CE-5, CE-6, WB-1 … WB-4)', 
     const id = opened.body.id;
     const admin = h.token({ sub: randomUUID(), accountType: 'staff', roles: ['admin', 'staff'] });
     const staff = h.token({ sub: randomUUID(), accountType: 'staff', roles: ['staff'] });
-    const expertId = randomUUID();
-    const expert = h.token({ sub: expertId, roles: ['personal', 'expert'] });
+    const { id: expertId, token: expert } = await h.expert();
     const otherExpert = h.token({ sub: randomUUID(), roles: ['personal', 'expert'] });
     await act(admin, await taskOf(admin, id, 'expert-assignment', 1), 'assign', null, { expertId });
     const evaluation = await taskOf(expert, id, 'expert-evaluation', 1);

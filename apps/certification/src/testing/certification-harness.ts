@@ -180,6 +180,19 @@ export class CertificationHarness {
   }
 
   /**
+   * An expert as identity's events put them in workbench's account directory (the workbench
+   * refuses to name anyone else the expert of a case); needs the workbench's schema migrated.
+   */
+  async expert(): Promise<Applicant> {
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`,
+      [id, ['personal', 'expert']],
+    );
+    return { id, token: this.token({ sub: id, roles: ['personal', 'expert'] }) };
+  }
+
+  /**
    * A registration certificate of the person as CE-3 issues it (QMS system auditor, holder 张伟),
    * written straight into the table: cases that need a certificate start from it.
    */

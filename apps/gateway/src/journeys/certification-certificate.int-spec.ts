@@ -7,7 +7,6 @@
  * and identity moves the person (CE-3, CE-5, CE-9, WB-1).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startServiceProcess } from '@certhub/testing';
 import { Journey, type Json } from '../testing/journey-kit';
@@ -59,8 +58,7 @@ describe('journey: registration approved, certificate queried, institution trans
     const to = await j.certificationBody('乙旅程认证中心');
     const staff = j.token({ accountType: 'staff', roles: ['staff'] });
     const admin = j.token({ accountType: 'staff', roles: ['admin', 'staff'] });
-    const expertId = randomUUID();
-    const expert = j.token({ sub: expertId, accountType: 'personal', roles: ['personal', 'expert'] });
+    const { id: expertId, token: expert } = await j.expert();
     const userOf = (institutionId: string) => j.token({ accountType: 'institution', roles: ['institution'], institutionId });
 
     // CE-1 … CE-3: a complete application, paid by the institution, submitted.

@@ -136,6 +136,22 @@ export class Journey {
     return { id, name };
   }
 
+  /**
+   * An expert as identity's events put them in workbench's account directory (the workbench
+   * refuses to name anyone else the expert of a case).
+   */
+  async expert(): Promise<{ id: string; token: string }> {
+    const id = randomUUID();
+    const pg = new PgClient({ connectionString: testEnvironment().databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query(`INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`, [id, ['personal', 'expert']]);
+    } finally {
+      await pg.end();
+    }
+    return { id, token: this.token({ sub: id, accountType: 'personal', roles: ['personal', 'expert'] }) };
+  }
+
   /** A token of a back-office or institution user (signed as identity signs them). */
   token(caller: Partial<Caller> & Pick<Caller, 'accountType' | 'roles'>): string {
     return signAccessToken({ sub: randomUUID(), username: unique.username('s'), institutionId: null, sid: randomUUID(), ...caller }, testEnvironment().jwtSecret, 3600);

@@ -443,6 +443,7 @@ export class TaskService {
     };
     const problem = completionProblem(task.outcomes, completion);
     if (problem) throw WorkbenchErrors.error(problem.code, { field: problem.field });
+    await this.checkNamedAccounts(task.outcomes.find((o) => o.code === completion.outcome)?.accountData, completion.data);
 
     try {
       await this.temporal.workflow
@@ -458,6 +459,22 @@ export class TaskService {
     // Closed already by the workflow's closeTask (or a retried request): as it is.
     const closed = (await this.dataSource.transaction((manager) => this.closeInTx(manager, { id: task.id }, completion))) ?? (await this.taskById(task.id));
     return taskView(closed!);
+  }
+
+  /**
+   * Every account the decision names (`accountData` of its outcome, e.g. the expert an admin
+   * assigns) must be in the directory with the role it is named for; otherwise 422
+   * `TASK_ACCOUNT_INVALID` at `data.<key>`, and nothing is sent to the process.
+   */
+  private async checkNamedAccounts(accountData: Record<string, string> | undefined, data: Record<string, unknown> | null): Promise<void> {
+    for (const [key, role] of Object.entries(accountData ?? {})) {
+      const accountId = data?.[key];
+      const known =
+        typeof accountId === 'string' &&
+        isUuid(accountId) &&
+        (await sqlRows(this.dataSource, `SELECT 1 FROM directory_account WHERE account_id = $1 AND $2 = ANY(roles)`, [accountId, role])).length > 0;
+      if (!known) throw WorkbenchErrors.error('TASK_ACCOUNT_INVALID', { field: `data.${key}` });
+    }
   }
 
   /**
