@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { CaseTopics, type CaseChangedV1, type CaseItemStatus, type CaseMilestone } from '@certhub/contracts';
+import { CaseTopics, type CaseActionBy, type CaseChangedV1, type CaseItemStatus, type CaseMilestone } from '@certhub/contracts';
 import { sqlRows, type OutboxWriter } from '@certhub/persistence';
 import { certApplicationWorkflowId, CERT_REGISTRATION_CASE_TYPE } from '@certhub/workflows-certification';
 import { APPLICATION_TYPES, fieldBelongsTo, type ApplicationType, type Named } from '../applications/application-catalogue';
@@ -106,7 +106,7 @@ export async function appendApplicationCase(
   manager: EntityManager,
   outbox: OutboxWriter,
   state: ApplicationCaseState,
-  change: { milestone?: CaseMilestone | null; opinion?: string | null; dueAt?: Date | null; institutionId?: string | null; actorId?: string | null } = {},
+  change: { milestone?: CaseMilestone | null; opinion?: string | null; dueAt?: Date | null; institutionId?: string | null; actorId?: string | null; actionBy?: CaseActionBy | null } = {},
   /** The case's version when the caller's own update of the row already took the next one (saves a round trip). */
   takenVersion?: number,
 ): Promise<CaseChangedV1> {
@@ -139,6 +139,7 @@ export async function appendApplicationCase(
     clockPaused: state.status === 'returned',
     workflowId: state.status === 'draft' ? null : certApplicationWorkflowId(state.id),
     link: `/api/v1/certification/applications/${state.id}`,
+    ...(change.actionBy ? { actionBy: change.actionBy } : {}),
   };
   await outbox.append(manager, { topic: CaseTopics.certification, subjectId: state.id, actorId: change.actorId ?? state.applicantId, data });
   return data;

@@ -130,11 +130,15 @@ export class ApplicationActivities implements CertificationActivities {
         ],
       );
       const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, input.applicationId, this.logger);
+      // The institution's payer is the user who approved the initial review (the workflow names
+      // them): they are told to pay; the applicant has nothing to do (no milestone).
+      const feeId = input.details?.feeId;
+      const feePayer = input.nextStage === 'payment' && input.details?.payerKind === 'institution' && actorId !== null && typeof feeId === 'string' && isUuid(feeId) ? actorId : null;
       await appendApplicationCase(
         manager,
         this.outbox,
         applicationCaseState(updated!),
-        { milestone: input.milestone, opinion: input.opinion, dueAt, institutionId: input.institutionId, actorId },
+        { milestone: input.milestone, opinion: input.opinion, dueAt, institutionId: input.institutionId, actorId, actionBy: feePayer ? { accountId: feePayer, reason: 'fee-payer', link: `/api/v1/payment/fees/${feeId as string}` } : null },
         Number(updated!.case_version),
       );
     });

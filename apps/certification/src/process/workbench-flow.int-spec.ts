@@ -80,6 +80,15 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
       { what: 'the institution asked to pay', timeoutMs: 30_000 },
     );
     assert.equal(asked.fee!.payerKind, 'institution');
+    // The user who approved (the payer the case names) is told to pay, linked to the fee; the applicant has nothing to do.
+    type Messages = { items?: Array<{ category?: string; link?: string; linkType?: string; body: string }> };
+    const told = await eventually(async () => (await wb<Messages>(instUser, 'GET', '/api/v1/workbench/messages')).body.items?.find((m) => m.linkType === 'fee'), {
+      what: 'the payer told to pay',
+      timeoutMs: 30_000,
+    });
+    assert.deepEqual([told.category, told.link], ['case-action-required', asked.fee!.link]);
+    assert.ok(told.body.includes(asked.businessNo));
+    assert.equal((await wb<Messages>(a.token, 'GET', '/api/v1/workbench/messages')).body.items?.some((m) => m.linkType === 'fee'), false);
     const colleague = h.token({ sub: randomUUID(), accountType: 'institution', roles: ['institution'], institutionId });
     type FeeList = { items: Array<{ feeId: string; businessNo: string; payerKind: string; status: string; amountFen: number; link: string }> };
     const listed = await eventually(

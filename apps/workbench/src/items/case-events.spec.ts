@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { catalogueItem, SERVICE_CATALOGUE } from '../catalogue/catalogue';
 import { caseData, caseEnvelope } from './case-event.fixtures';
-import { messageOf, parseCaseMessage } from './case-events';
+import { messageOf, messagesOf, parseCaseMessage } from './case-events';
 import { containsPattern } from './item.views';
 
 const value = (x: unknown) => ({ value: Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)) });
@@ -27,6 +27,40 @@ describe('parseCaseMessage', () => {
     assert.equal(wrongTopic.ok, false);
     const wrongDomain = parseCaseMessage('exam.case.changed.v1', value({ ...event, type: 'exam.case.changed.v1' }));
     assert.deepEqual(wrongDomain, { ok: false, reason: 'data.domain certification does not match topic exam.case.changed.v1' });
+  });
+});
+
+describe('messagesOf: the account an event names in actionBy', () => {
+  const base = caseData({ applicantId: randomUUID(), businessNo: '20260101120002' });
+  const payer = randomUUID();
+  const feeLink = `/api/v1/payment/fees/${randomUUID()}`;
+
+  it('tells the institution user asked to pay the fee, linked to the fee; the applicant gets nothing without a milestone', () => {
+    const e = caseEnvelope({ ...base, stage: 'payment', opinion: '待执业机构缴纳注册费 800.00 元', actionBy: { accountId: payer, reason: 'fee-payer', link: feeLink } });
+    const messages = messagesOf(e);
+    assert.equal(messages.length, 1);
+    const m = messages[0]!;
+    assert.equal(m.recipientId, payer);
+    assert.equal(m.category, 'case-action-required');
+    assert.deepEqual([m.linkType, m.link, m.dedupeKey], ['fee', feeLink, `case-message:${e.eventId}:fee-payer`]);
+    assert.ok(m.bodyZh.includes('20260101120002') && m.bodyZh.includes('800.00 元'));
+    assert.ok(m.bodyEn.includes('20260101120002') && m.bodyEn.includes('any user of the institution'));
+  });
+
+  it('adds it to the applicant\'s message when the event has a milestone too, and makes none without actionBy', () => {
+    const both = messagesOf(caseEnvelope({ ...base, milestone: 'action-required', actionBy: { accountId: payer, reason: 'fee-payer', link: feeLink } }));
+    assert.deepEqual(both.map((m) => m.recipientId), [base.applicantId, payer]);
+    assert.equal(new Set(both.map((m) => m.dedupeKey)).size, 2);
+    assert.deepEqual(messagesOf(caseEnvelope({ ...base, actionBy: null })), []);
+  });
+
+  it('is part of the event schema: a valid actionBy passes, an unknown reason or a link outside the API does not', () => {
+    const ok = parseCaseMessage('certification.case.changed.v1', value(caseEnvelope({ ...base, actionBy: { accountId: payer, reason: 'fee-payer', link: feeLink } })));
+    assert.equal(ok.ok, true);
+    for (const actionBy of [{ accountId: payer, reason: 'reviewer', link: feeLink }, { accountId: payer, reason: 'fee-payer', link: 'https://pay.example/x' }, { accountId: 'nobody', reason: 'fee-payer', link: feeLink }]) {
+      const bad = parseCaseMessage('certification.case.changed.v1', value(caseEnvelope({ ...base, actionBy } as never)));
+      assert.equal(bad.ok, false, JSON.stringify(actionBy));
+    }
   });
 });
 

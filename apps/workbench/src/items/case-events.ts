@@ -109,8 +109,7 @@ export async function applyCaseEvents(manager: EntityManager, events: CaseEvent[
     for (const e of list) {
       if (!written.has(audits[k++]!.dedupeKey)) continue;
       fresh.push(e);
-      const message = messageOf(e.envelope);
-      if (message) messages.push(message);
+      messages.push(...messagesOf(e.envelope));
     }
   }
   await writeMessages(manager, messages);
@@ -215,6 +214,37 @@ const CATEGORY_OF: Record<CaseMilestone, MessageCategory> = {
   withdrawn: 'case-withdrawn',
   expired: 'case-expired',
 };
+
+/**
+ * The messages an event makes: the applicant's for a milestone, and one for whoever else must act
+ * now (`actionBy`: the institution user asked to pay the case's fee).
+ */
+export function messagesOf(envelope: CaseEnvelope): NewMessage[] {
+  const applicant = messageOf(envelope);
+  const other = actionMessageOf(envelope);
+  return [...(applicant ? [applicant] : []), ...(other ? [other] : [])];
+}
+
+/** The message to the account an event names in `actionBy` (null when it names none). */
+export function actionMessageOf(envelope: CaseEnvelope): NewMessage | null {
+  const d = envelope.data;
+  if (!d.actionBy || d.actionBy.reason !== 'fee-payer') return null;
+  const item = `「${d.itemName}」（业务号 ${d.businessNo}）`;
+  const itemEn = `${d.itemNameEn} (business no. ${d.businessNo})`;
+  return {
+    recipientId: d.actionBy.accountId,
+    category: 'case-action-required',
+    titleZh: `待缴费：${d.itemName}`,
+    titleEn: `Fee to pay: ${d.itemNameEn}`,
+    bodyZh: `贵机构需为${item}缴纳费用，请在“待缴费用”中办理（机构内任一用户均可缴纳）。${d.opinion ? `说明：${d.opinion}` : ''}`,
+    bodyEn: `Your institution is asked to pay the fee of ${itemEn}; any user of the institution may pay it under the fees to pay.${d.opinion ? ` Note: ${d.opinion}` : ''}`,
+    linkType: 'fee',
+    link: d.actionBy.link,
+    domain: d.domain,
+    businessNo: d.businessNo,
+    dedupeKey: `case-message:${envelope.eventId.toLowerCase()}:${d.actionBy.reason}`,
+  };
+}
 
 /** The applicant's message for a milestone event (null when the event has no milestone). */
 export function messageOf(envelope: CaseEnvelope): NewMessage | null {

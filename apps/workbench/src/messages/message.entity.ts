@@ -31,7 +31,7 @@ export class Message {
 
   /** `case` or `task`, and the API path of what the message is about. */
   @Column('text')
-  linkType!: 'case' | 'task';
+  linkType!: 'case' | 'task' | 'fee';
 
   @Column('text')
   link!: string;

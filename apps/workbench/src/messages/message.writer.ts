@@ -10,7 +10,7 @@ export interface NewMessage {
   titleEn: string;
   bodyZh: string;
   bodyEn: string;
-  linkType: 'case' | 'task';
+  linkType: 'case' | 'task' | 'fee';
   link: string;
   domain?: string | null;
   businessNo?: string | null;

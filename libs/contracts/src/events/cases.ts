@@ -70,6 +70,23 @@ export interface CaseChangedV1 {
   workflowId: string | null;
   /** API path of the case for clients, e.g. `/api/v1/certification/applications/<id>`. */
   link: string;
+  /**
+   * Someone besides the applicant who must act now, and why: `fee-payer`, the institution user
+   * asked to pay the case's fee for the institution. Workbench sends them a message. Absent or
+   * null otherwise (events before it was added have none).
+   */
+  actionBy?: CaseActionBy | null;
+}
+
+export type CaseActionReason = 'fee-payer';
+export const CASE_ACTION_REASONS: readonly CaseActionReason[] = ['fee-payer'];
+
+export interface CaseActionBy {
+  /** An account id (no personal data). */
+  accountId: string;
+  reason: CaseActionReason;
+  /** API path of what they act on (for `fee-payer` the fee: `/api/v1/payment/fees/<feeId>`). */
+  link: string;
 }
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -106,6 +123,12 @@ export const caseChangedSchema = {
     clockPaused: { type: 'boolean' },
     workflowId: nullableString,
     link: { type: 'string', pattern: '^/api/v1/' },
+    actionBy: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['accountId', 'reason', 'link'],
+      properties: { accountId: { type: 'string', format: 'uuid' }, reason: { enum: CASE_ACTION_REASONS }, link: { type: 'string', pattern: '^/api/v1/' } },
+    },
   },
 } as const;
 
