@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { CertificationTopics } from '@certhub/contracts';
+import { CertificationTopics, type CaseActionBy } from '@certhub/contracts';
 import { Logger } from '@certhub/logging';
 import { OutboxWriter, sqlRows } from '@certhub/persistence';
 import type { WorkCalendar } from '@certhub/workdays';
@@ -33,6 +33,17 @@ export async function applicationDueAt(manager: EntityManager, calendar: WorkCal
   const last = rows.at(-1);
   if (!last || last.to_status === 'approved' || last.to_status === 'rejected') return null;
   return deadlineFromHistory(calendar, days, rows, logger, 'an application');
+}
+
+/**
+ * Who must pay when the case asks the institution for its fee: the institution user who approved
+ * the initial review (the workflow names them payer; any user of the institution may pay). The
+ * applicant has nothing to do then, so the case event has no milestone and names the payer.
+ */
+function institutionFeePayer(input: RecordStepInput, actorId: string | null): CaseActionBy | null {
+  const feeId = input.details?.feeId;
+  if (input.nextStage !== 'payment' || input.details?.payerKind !== 'institution' || actorId === null || typeof feeId !== 'string' || !isUuid(feeId)) return null;
+  return { accountId: actorId, reason: 'fee-payer', link: `/api/v1/payment/fees/${feeId}` };
 }
 
 /**
@@ -130,15 +141,11 @@ export class ApplicationActivities implements CertificationActivities {
         ],
       );
       const dueAt = await applicationDueAt(manager, this.calendar.calendar, this.config.APPLICATION_DEADLINE_WORKING_DAYS, input.applicationId, this.logger);
-      // The institution's payer is the user who approved the initial review (the workflow names
-      // them): they are told to pay; the applicant has nothing to do (no milestone).
-      const feeId = input.details?.feeId;
-      const feePayer = input.nextStage === 'payment' && input.details?.payerKind === 'institution' && actorId !== null && typeof feeId === 'string' && isUuid(feeId) ? actorId : null;
       await appendApplicationCase(
         manager,
         this.outbox,
         applicationCaseState(updated!),
-        { milestone: input.milestone, opinion: input.opinion, dueAt, institutionId: input.institutionId, actorId, actionBy: feePayer ? { accountId: feePayer, reason: 'fee-payer', link: `/api/v1/payment/fees/${feeId as string}` } : null },
+        { milestone: input.milestone, opinion: input.opinion, dueAt, institutionId: input.institutionId, actorId, actionBy: institutionFeePayer(input, actorId) },
         Number(updated!.case_version),
       );
     });
