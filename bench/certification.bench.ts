@@ -12,7 +12,8 @@
  *      sent as soon as the task exists, by as many senders as there are reviewers in phase 2;
  *   2. platform: BENCH_CASES registration applications (trainee QMS auditor, paid by the
  *      institution: BENCH_PAYERS (4) of its users list its pending fees and pay them online at the
- *      sandbox provider, splitting each list between them), each of its own applicant. Their drafts — form and
+ *      sandbox provider, splitting each list between them), each of its own applicant (an identity
+ *      account, signed in: its name is read at the submit, its certificate makes it certified). Their drafts — form and
  *      the three required records, through the gateway — are made before the clock starts; the
  *      clock starts at the first submit. BENCH_SUBMITTERS clients submit them all through the
  *      gateway while BENCH_REVIEWERS (24) reviewers per stage (so twice as many admins, who have
@@ -279,6 +280,8 @@ async function reference(cpu: CpuProbe): Promise<PhaseResult & { update: Latency
 
 interface Actor {
   sub: string;
+  /** The session the token belongs to (identity answers only for a live one). */
+  sid: string;
   token: string;
   /** Its own client address: the gateway's per-client rate limit is not what is measured. */
   address: string;
@@ -287,9 +290,10 @@ interface Actor {
 let addressSeq = 0;
 function actor(accountType: Caller['accountType'], roles: string[], institutionId: string | null = null): Actor {
   const sub = randomUUID();
+  const sid = randomUUID();
   const n = ++addressSeq;
-  const token = signAccessToken({ sub, username: `bench_${sub.slice(0, 8)}`, accountType, roles, institutionId, sid: randomUUID() }, JWT_SECRET, 4 * 3600);
-  return { sub, token, address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
+  const token = signAccessToken({ sub, username: `bench_${sub.slice(0, 8)}`, accountType, roles, institutionId, sid }, JWT_SECRET, 4 * 3600);
+  return { sub, sid, token, address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -355,11 +359,35 @@ interface Draft {
   applicant: Actor;
 }
 
-async function makeDrafts(http: HttpPool, institutionId: string): Promise<Draft[]> {
+/**
+ * The applicants are identity's accounts, signed in (verified personal accounts and their
+ * sessions, written straight into its tables: registering 1,000 people through captcha, SMS and
+ * the photo audit is not what is measured), so the submit reads each one's name from identity and
+ * the certificate makes them `certified` there, as for a real applicant.
+ */
+async function applicantAccounts(db: PgPool): Promise<Actor[]> {
+  const applicants = Array.from({ length: CASES }, () => actor('personal', ['personal']));
+  const base = 13_000_000_000 + Math.floor(Math.random() * 900_000_000);
+  await db.query(
+    `INSERT INTO identity.account (id, username, username_key, password_hash, account_type, roles, real_name, phone, verification_status, version)
+     SELECT a.id, 'bench_' || replace(a.id::text, '-', ''), 'bench_' || replace(a.id::text, '-', ''), '!', 'personal', ARRAY['personal'], '压测申请人' || a.n, ($2::bigint + a.n)::text, 'verified', 1
+     FROM unnest($1::uuid[]) WITH ORDINALITY AS a(id, n)`,
+    [applicants.map((a) => a.sub), base],
+  );
+  // Each one signed in (a live session: identity answers their token).
+  await db.query(
+    `INSERT INTO identity.refresh_token (id, family_id, account_id, token_hash, expires_at)
+     SELECT gen_random_uuid(), s.sid, s.id, 'bench-' || s.sid::text, now() + interval '4 hours' FROM unnest($1::uuid[], $2::uuid[]) AS s(id, sid)`,
+    [applicants.map((a) => a.sub), applicants.map((a) => a.sid)],
+  );
+  return applicants;
+}
+
+async function makeDrafts(http: HttpPool, db: PgPool, institutionId: string): Promise<Draft[]> {
   const drafts: Draft[] = [];
   const form = { applicationType: 'system-auditor', grade: 'trainee', field: 'QMS', kind: 'new', specialty: 'QMS建工', narrowScope: false, paymentBy: 'institution', institutionId };
-  await pool(Array.from({ length: CASES }, (_, i) => i), SUBMITTERS, async () => {
-    const applicant = actor('personal', ['personal']);
+  const applicants = await applicantAccounts(db);
+  await pool(applicants, SUBMITTERS, async (applicant) => {
     const created = expect(await call(http, applicant, 'POST', '/api/v1/certification/applications', form), 201, 'create a draft');
     for (const [kind, record] of Object.entries(RECORDS)) {
       expect(await call(http, applicant, 'POST', `/api/v1/certification/applications/${created.id}/records/${kind}`, record), 201, `add a ${kind} record`);
@@ -621,8 +649,8 @@ async function adminSession(http: HttpPool): Promise<Actor> {
     'admin login',
   );
   const token = session.accessToken as string;
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string };
-  return { sub: claims.sub, token, address };
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; sid: string };
+  return { sub: claims.sub, sid: claims.sid, token, address };
 }
 
 async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuProbe): Promise<PlatformResult> {
@@ -636,7 +664,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   const institutionId = institution.id as string;
 
   const setupStarted = performance.now();
-  const drafts = await makeDrafts(http, institutionId);
+  const drafts = await makeDrafts(http, db, institutionId);
   const ids = drafts.map((d) => d.id);
   // The drafts' case events are relayed and projected before the clock starts.
   for (let i = 0; i < 120; i++) {
