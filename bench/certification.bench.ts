@@ -38,6 +38,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool as PgPool } from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { latenessMs, signAccessToken, tickLateness, type Caller } from '@certhub/service-kit';
+import { putInAccountDirectory } from '@certhub/testing';
 import { installWorkerRuntime } from '@certhub/temporal';
 import { latency, type Latency } from './lib/load';
 import { cpuSeconds, machineBusySeconds, pidListeningOn, treeCpuSeconds } from './lib/proc';
@@ -683,10 +684,7 @@ async function platform(http: HttpPool, direct: HttpPool, db: PgPool, cpu: CpuPr
   };
   // The experts are in workbench's account directory, as identity's events put every account there:
   // an admin may name only an expert of the directory (TASK_ACCOUNT_INVALID otherwise).
-  await db.query(
-    `INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) SELECT id, 'personal', ARRAY['personal', 'expert'], NULL, now() FROM unnest($1::uuid[]) AS id`,
-    [reviewers.expert.map((e) => e.sub)],
-  );
+  await putInAccountDirectory(db, reviewers.expert.map((e) => ({ accountId: e.sub, accountType: 'personal', roles: ['personal', 'expert'] })));
   const prober = actor('staff', ['staff']);
   const stats: ReviewStats = { paid: new Set(), pay: [], inbox: { institution: [], admin: [], expert: [], staff: [] }, next: [], complete: [], completed: {}, conflicts: 0, retried: 0, failures: {} };
   const stop = { done: false };

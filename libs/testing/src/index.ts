@@ -6,3 +6,4 @@ export * from './sample-photos';
 export * from './schema-drift';
 export * from './time-skipping';
 export * from './workflow-histories';
+export * from './account-directory';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startServiceProcess, type ServiceProcess } from '@certhub/testing';
+import { eventually, putInAccountDirectory, startServiceProcess, type ServiceProcess } from '@certhub/testing';
 import { CertificationHarness, COMPLETE_RECORDS, completeForm } from '../testing/certification-harness';
 import { InboxClient, type InboxTask } from '../testing/inbox';
 
@@ -124,7 +124,7 @@ describe('registration application through the real workbench (CE-3, WB-1)', () 
     assert.equal(missing.body.field, 'data.expertId');
     // Only an expert of the directory may be named: an unknown account, or one without the role, is refused and nothing moves.
     const notExpert = randomUUID();
-    await h.dataSource.query(`INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`, [notExpert, ['personal', 'certified']]);
+    await putInAccountDirectory(h.dataSource, [{ accountId: notExpert, accountType: 'personal', roles: ['personal', 'certified'] }]);
     for (const named of [randomUUID(), notExpert, 'not-an-id']) {
       const refused = await wb<Body>(admin, 'POST', `/api/v1/workbench/tasks/${assignment.id}/complete`, { outcome: 'assign', opinion: null, data: { expertId: named } });
       assert.equal(refused.status, 422, `${named} is no expert`);

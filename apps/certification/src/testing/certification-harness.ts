@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
 import { signAccessToken, type Caller } from '@certhub/service-kit';
-import { freePort, serviceTestEnv, testEnvironment, unique } from '@certhub/testing';
+import { freePort, putInAccountDirectory, serviceTestEnv, testEnvironment, unique } from '@certhub/testing';
 import { CertificationConfig } from '../certification.config';
 import { createCertificationApp } from '../main';
 
@@ -185,10 +185,7 @@ export class CertificationHarness {
    */
   async expert(): Promise<Applicant> {
     const id = randomUUID();
-    await this.dataSource.query(
-      `INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`,
-      [id, ['personal', 'expert']],
-    );
+    await putInAccountDirectory(this.dataSource, [{ accountId: id, accountType: 'personal', roles: ['personal', 'expert'] }]);
     return { id, token: this.token({ sub: id, roles: ['personal', 'expert'] }) };
   }
 

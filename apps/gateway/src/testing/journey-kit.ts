@@ -11,7 +11,7 @@ import { generateResidentId } from '@certhub/cn-id';
 import { loadConfig } from '@certhub/config';
 import { Logger } from '@certhub/logging';
 import { signAccessToken, type Caller } from '@certhub/service-kit';
-import { makePhoto, serviceTestEnv, testEnvironment, unique, type ServiceProcess } from '@certhub/testing';
+import { makePhoto, putInAccountDirectory, serviceTestEnv, testEnvironment, unique, type ServiceProcess } from '@certhub/testing';
 import { GatewayConfig } from '../gateway.config';
 import { createGatewayApp } from '../main';
 
@@ -145,7 +145,7 @@ export class Journey {
     const pg = new PgClient({ connectionString: testEnvironment().databaseUrl });
     await pg.connect();
     try {
-      await pg.query(`INSERT INTO workbench.directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, 'personal', $2, NULL, now())`, [id, ['personal', 'expert']]);
+      await putInAccountDirectory(pg, [{ accountId: id, accountType: 'personal', roles: ['personal', 'expert'] }]);
     } finally {
       await pg.end();
     }

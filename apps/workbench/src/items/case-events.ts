@@ -215,6 +215,11 @@ const CATEGORY_OF: Record<CaseMilestone, MessageCategory> = {
   expired: 'case-expired',
 };
 
+/** The item as messages name it, with its business number, in both languages. */
+function itemLabels(d: CaseChangedV1): { item: string; itemEn: string } {
+  return { item: `「${d.itemName}」（业务号 ${d.businessNo}）`, itemEn: `${d.itemNameEn} (business no. ${d.businessNo})` };
+}
+
 /**
  * The messages an event makes: the applicant's for a milestone, and one for whoever else must act
  * now (`actionBy`: the institution user asked to pay the case's fee).
@@ -229,8 +234,7 @@ export function messagesOf(envelope: CaseEnvelope): NewMessage[] {
 export function actionMessageOf(envelope: CaseEnvelope): NewMessage | null {
   const d = envelope.data;
   if (!d.actionBy || d.actionBy.reason !== 'fee-payer') return null;
-  const item = `「${d.itemName}」（业务号 ${d.businessNo}）`;
-  const itemEn = `${d.itemNameEn} (business no. ${d.businessNo})`;
+  const { item, itemEn } = itemLabels(d);
   return {
     recipientId: d.actionBy.accountId,
     category: 'case-action-required',
@@ -250,8 +254,7 @@ export function actionMessageOf(envelope: CaseEnvelope): NewMessage | null {
 export function messageOf(envelope: CaseEnvelope): NewMessage | null {
   const d = envelope.data;
   if (!d.milestone) return null;
-  const item = `「${d.itemName}」（业务号 ${d.businessNo}）`;
-  const itemEn = `${d.itemNameEn} (business no. ${d.businessNo})`;
+  const { item, itemEn } = itemLabels(d);
   const opinionZh = d.opinion ? `意见：${d.opinion}` : '';
   const opinionEn = d.opinion ? ` Opinion: ${d.opinion}` : '';
   let text: [titleZh: string, titleEn: string, bodyZh: string, bodyEn: string];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { putInAccountDirectory } from '@certhub/testing';
 import { WorkbenchHarness, testCaller, type TestCaller } from '../testing/workbench-harness';
 import { taskInput } from '../testing/task-fixtures';
 import { TaskService } from './task.service';
@@ -300,10 +301,7 @@ describe('workbench inbox: claim race, authorisation matrix, hand-over, reminder
 
   /** What the directory projection would hold for these accounts (identity's role events). */
   async function inDirectory(caller: TestCaller) {
-    await h.dataSource.query(
-      `INSERT INTO directory_account (account_id, account_type, roles, institution_id, changed_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (account_id) DO NOTHING`,
-      [caller.sub, caller.accountType, caller.roles, caller.institutionId],
-    );
+    await putInAccountDirectory(h.dataSource, [{ accountId: caller.sub, accountType: caller.accountType, roles: caller.roles, institutionId: caller.institutionId }]);
   }
 
   it('assign (admin) and delegate (holder) hand a task over, with a message to the new assignee', async () => {
