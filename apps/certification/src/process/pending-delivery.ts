@@ -13,6 +13,14 @@ export abstract class PendingDelivery<Row extends { id: string }> {
   /** Set by the runtime: wakes its delivery loop. */
   onPending?: () => void;
 
+  /**
+   * Cases a request of this process is delivering right now, and those it delivered since the
+   * loop's last read: the loop passes them by, so a submit in flight is not started a second time
+   * (harmless, but a wasted call to Temporal for every submit the loop's read overtakes).
+   */
+  private readonly inFlight = new Set<string>();
+  private deliveredSinceRead = new Set<string>();
+
   /** The case's row when something of it is pending. */
   protected abstract pendingRow(id: string): Promise<Row | undefined>;
   /** Pending rows, oldest first. */
@@ -24,22 +32,43 @@ export abstract class PendingDelivery<Row extends { id: string }> {
 
   /** Delivers one case's pending change now; false (logged, the loop woken) when Temporal did not take it. */
   async deliver(id: string): Promise<boolean> {
-    const row = await this.pendingRow(id);
-    if (!row) return true;
+    if (this.inFlight.has(id)) {
+      // The loop is delivering this case: it looks again soon for whatever came after its read.
+      this.onPending?.();
+      return true;
+    }
+    this.inFlight.add(id);
     try {
+      const row = await this.pendingRow(id);
+      if (!row) return true;
       await this.deliverRow(row);
+      this.deliveredSinceRead.add(id);
       return true;
     } catch (err) {
       this.logger.warn(this.notDelivered, { caseId: id, err });
       this.onPending?.();
       return false;
+    } finally {
+      this.inFlight.delete(id);
     }
   }
 
   /** Delivers every pending change (oldest first); returns how many were delivered. */
   async deliverPending(limit = 100): Promise<number> {
+    // What was delivered before this read is no longer pending in the database.
+    this.deliveredSinceRead = new Set();
     const rows = await this.pendingRows(limit);
-    for (const row of rows) await this.deliverRow(row);
-    return rows.length;
+    let delivered = 0;
+    for (const row of rows) {
+      if (this.inFlight.has(row.id) || this.deliveredSinceRead.has(row.id)) continue;
+      this.inFlight.add(row.id);
+      try {
+        await this.deliverRow(row);
+      } finally {
+        this.inFlight.delete(row.id);
+      }
+      delivered += 1;
+    }
+    return delivered;
   }
 }
