@@ -12,12 +12,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   pollIntervalMs?: number;
   /**
-   * After a commit wakes the relay it waits this long (default 200 ms) before reading, so that the
+   * After a commit wakes the relay it waits this long (default 50 ms) before reading, so that the
    * commits of those milliseconds go out in the same batch: under load one read, one Kafka
    * request and one stamp for many rows instead of one each (consumers then fetch fewer, larger
-   * batches too, and commit fewer offsets). It is the most an event waits for company: 200 ms
-   * halved the relay's reads and Kafka requests per event under load against 50 ms
-   * (docs/benchmarks.md), a delay no reader of a projection notices.
+   * batches too). It is the most an event waits for company.
    */
   lingerMs?: number;
   /** Sent rows older than this are deleted (default 7 days); the log of record is Kafka. */
@@ -55,7 +53,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.lingerMs = options.lingerMs ?? 200;
+    this.lingerMs = options.lingerMs ?? 50;
   }
 
   async start(): Promise<void> {
