@@ -5,7 +5,12 @@ import type { Logger } from '@certhub/logging';
  * withdraw), kept as a database change first (ADR 0016): the request delivers it right after its
  * commit, and the runtime's loop delivers whatever is still pending — Temporal being down loses
  * nothing. Subclasses say how a pending row is read and delivered; delivering twice is harmless
- * (starts are idempotent by workflow id, signals by round or flag).
+ * (starts are idempotent by workflow id, signals by round or flag), but costs a call to Temporal.
+ *
+ * In one process the deliveries of a case take turns, and each reads the case's row when its turn
+ * comes: the loop's read cannot overtake a request's delivery in flight (under load it did for
+ * one submit in seven, starting the workflow a second time), and a change made while a delivery
+ * was under way (a withdraw during the start) goes out with the next turn.
  */
 export abstract class PendingDelivery<Row extends { id: string }> {
   protected abstract readonly logger: Logger;
@@ -13,13 +18,8 @@ export abstract class PendingDelivery<Row extends { id: string }> {
   /** Set by the runtime: wakes its delivery loop. */
   onPending?: () => void;
 
-  /**
-   * Cases a request of this process is delivering right now, and those it delivered since the
-   * loop's last read: the loop passes them by, so a submit in flight is not started a second time
-   * (harmless, but a wasted call to Temporal for every submit the loop's read overtakes).
-   */
-  private readonly inFlight = new Set<string>();
-  private deliveredSinceRead = new Set<string>();
+  /** The delivery of each case under way in this process. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   /** The case's row when something of it is pending. */
   protected abstract pendingRow(id: string): Promise<Row | undefined>;
@@ -32,43 +32,41 @@ export abstract class PendingDelivery<Row extends { id: string }> {
 
   /** Delivers one case's pending change now; false (logged, the loop woken) when Temporal did not take it. */
   async deliver(id: string): Promise<boolean> {
-    if (this.inFlight.has(id)) {
-      // The loop is delivering this case: it looks again soon for whatever came after its read.
-      this.onPending?.();
-      return true;
-    }
-    this.inFlight.add(id);
     try {
-      const row = await this.pendingRow(id);
-      if (!row) return true;
-      await this.deliverRow(row);
-      this.deliveredSinceRead.add(id);
+      await this.deliverOne(id);
       return true;
     } catch (err) {
       this.logger.warn(this.notDelivered, { caseId: id, err });
       this.onPending?.();
       return false;
-    } finally {
-      this.inFlight.delete(id);
     }
   }
 
   /** Delivers every pending change (oldest first); returns how many were delivered. */
   async deliverPending(limit = 100): Promise<number> {
-    // What was delivered before this read is no longer pending in the database.
-    this.deliveredSinceRead = new Set();
     const rows = await this.pendingRows(limit);
     let delivered = 0;
-    for (const row of rows) {
-      if (this.inFlight.has(row.id) || this.deliveredSinceRead.has(row.id)) continue;
-      this.inFlight.add(row.id);
-      try {
-        await this.deliverRow(row);
-      } finally {
-        this.inFlight.delete(row.id);
-      }
-      delivered += 1;
-    }
+    for (const row of rows) if (await this.deliverOne(row.id)) delivered += 1;
     return delivered;
+  }
+
+  /**
+   * After any delivery of the case already under way, reads its row and delivers what is still
+   * pending; true when something was delivered. Throws when Temporal did not take it.
+   */
+  private async deliverOne(id: string): Promise<boolean> {
+    for (let busy = this.inFlight.get(id); busy; busy = this.inFlight.get(id)) await busy.catch(() => undefined);
+    const attempt = (async () => {
+      const row = await this.pendingRow(id);
+      if (!row) return false;
+      await this.deliverRow(row);
+      return true;
+    })();
+    this.inFlight.set(id, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.inFlight.get(id) === attempt) this.inFlight.delete(id);
+    }
   }
 }
