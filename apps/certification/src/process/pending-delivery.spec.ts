@@ -29,8 +29,8 @@ class FakeDelivery extends PendingDelivery<Row> {
     return version === undefined ? undefined : { id, version };
   }
 
-  protected async pendingRows(limit: number): Promise<Row[]> {
-    return [...this.pending].slice(0, limit).map(([id, version]) => ({ id, version }));
+  protected async pendingIds(limit: number): Promise<string[]> {
+    return [...this.pending.keys()].slice(0, limit);
   }
 
   protected async deliverRow(row: Row): Promise<void> {

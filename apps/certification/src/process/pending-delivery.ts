@@ -23,8 +23,8 @@ export abstract class PendingDelivery<Row extends { id: string }> {
 
   /** The case's row when something of it is pending. */
   protected abstract pendingRow(id: string): Promise<Row | undefined>;
-  /** Pending rows, oldest first. */
-  protected abstract pendingRows(limit: number): Promise<Row[]>;
+  /** The ids of cases with something pending, oldest first (each is read again when its turn comes). */
+  protected abstract pendingIds(limit: number): Promise<string[]>;
   /** Tells the workflow and marks the row delivered. */
   protected abstract deliverRow(row: Row): Promise<void>;
   /** The log line when a delivery fails (the loop retries). */
@@ -44,9 +44,8 @@ export abstract class PendingDelivery<Row extends { id: string }> {
 
   /** Delivers every pending change (oldest first); returns how many were delivered. */
   async deliverPending(limit = 100): Promise<number> {
-    const rows = await this.pendingRows(limit);
     let delivered = 0;
-    for (const row of rows) if (await this.deliverOne(row.id)) delivered += 1;
+    for (const id of await this.pendingIds(limit)) if (await this.deliverOne(id)) delivered += 1;
     return delivered;
   }
 

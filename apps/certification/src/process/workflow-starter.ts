@@ -51,19 +51,18 @@ export class ApplicationWorkflowStarter extends PendingDelivery<PendingRow> {
     return row;
   }
 
-  protected async pendingRows(limit: number): Promise<PendingRow[]> {
-    const rows = await sqlRows<PendingRow>(
+  protected async pendingIds(limit: number): Promise<string[]> {
+    const submitted = await sqlRows<{ id: string }>(
       this.dataSource,
-      `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
+      `SELECT id FROM application WHERE status = 'submitted' AND workflow_round < round ORDER BY submitted_at LIMIT $1`,
       [limit],
     );
-    const withdrawn = await sqlRows<PendingRow>(
+    const withdrawn = await sqlRows<{ id: string }>(
       this.dataSource,
-      `SELECT id, status, applicant_id, business_no, stage, round, workflow_round FROM application
-        WHERE status = 'withdrawn' AND workflow_round > 0 AND workflow_round < round ORDER BY updated_at LIMIT $1`,
+      `SELECT id FROM application WHERE status = 'withdrawn' AND workflow_round > 0 AND workflow_round < round ORDER BY updated_at LIMIT $1`,
       [limit],
     );
-    return [...rows, ...withdrawn];
+    return [...submitted, ...withdrawn].map((r) => r.id);
   }
 
   protected async deliverRow(row: PendingRow): Promise<void> {

@@ -47,12 +47,9 @@ export class ReviewCaseStarter extends PendingDelivery<PendingRow> {
     return row;
   }
 
-  protected pendingRows(limit: number): Promise<PendingRow[]> {
-    return sqlRows<PendingRow>(
-      this.dataSource,
-      `SELECT id, kind, applicant_id, business_no, status, stage, round, workflow_round FROM review_case WHERE ${PENDING} ORDER BY submitted_at LIMIT $1`,
-      [limit],
-    );
+  protected async pendingIds(limit: number): Promise<string[]> {
+    const rows = await sqlRows<{ id: string }>(this.dataSource, `SELECT id FROM review_case WHERE ${PENDING} ORDER BY submitted_at LIMIT $1`, [limit]);
+    return rows.map((r) => r.id);
   }
 
   protected async deliverRow(row: PendingRow): Promise<void> {
